@@ -1,0 +1,49 @@
+<#
+.SYNOPSIS
+    Builds, demonstrates, tests and packages PSUdp.
+
+.DESCRIPTION
+    The one entry point. It fetches the build's own tools (Invoke-Build and Pester, at the versions
+    pinned in tools/BuildTools.csproj) through 'dotnet restore', then runs the tasks of
+    tools/PSUdp.build.ps1, which names the task order:
+
+      Build (default)  compile in Release, assemble output/PSUdp/<version>/, run the loopback demo
+      Test             Build without the demo, unit tests (xunit), then Pester in a fresh pwsh
+      Package          a .nupkg of the module in output/
+      Clean            remove output/ and the build folders
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Clean', 'Demo', 'Assemble')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$toolsProject = Join-Path $PSScriptRoot 'tools/BuildTools.csproj'
+dotnet restore $toolsProject --verbosity quiet
+if ($LASTEXITCODE) { throw "dotnet restore $toolsProject failed with exit code $LASTEXITCODE." }
+
+# The NuGet cache holds the restored tools; tools/BuildTools.csproj names their versions.
+$cache = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+$toolVersions = @{}
+foreach ($package in ([xml](Get-Content -Raw $toolsProject)).Project.ItemGroup.PackageDownload) {
+    $toolVersions[$package.Include] = $package.Version.Trim('[', ']')
+}
+$pester = Join-Path $cache "pester/$($toolVersions.Pester)/tools/Pester.psd1"
+$invokeBuild = Join-Path $cache "invoke-build/$($toolVersions.'Invoke-Build')/tools/InvokeBuild.psd1"
+
+Import-Module $invokeBuild
+$result = $null
+Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'tools/PSUdp.build.ps1') -Configuration $Configuration -PesterPath $pester -Result result
+exit ([int]($null -ne $result.Error))

@@ -1,0 +1,81 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using PSUdp.Engine;
+
+namespace PSUdp.Commands;
+
+/// <summary>
+/// What every PSUdp cmdlet shares: Ctrl+C (StopProcessing) cancels <see cref="PipelineStopToken"/>, engine
+/// failures become ErrorRecords in one way, and a listener's queue is drained onto the pipeline
+/// thread, the only thread allowed to call WriteObject.
+/// </summary>
+public abstract class UdpCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource cancellation = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    private protected CancellationToken PipelineStopToken => cancellation.Token;
+
+    /// <summary>Reports a per-item failure and goes on.</summary>
+    private protected void WriteUdpError(UdpException exception, object? target = null) =>
+        WriteError(ErrorRecords.From(exception, target));
+
+    /// <summary>Ends the cmdlet with a failure.</summary>
+    private protected void ThrowUdpError(UdpException exception, object? target = null) =>
+        ThrowTerminatingError(ErrorRecords.From(exception, target));
+
+    /// <summary>
+    /// Writes each datagram of a running listener as it arrives, until the listener ends or the
+    /// user stops the cmdlet; then warns about drops and reports a failed loop.
+    /// </summary>
+    private protected void WriteDatagrams(DatagramListener listener)
+    {
+        try
+        {
+            foreach (UdpDatagram datagram in listener.Queue.Drain(PipelineStopToken))
+            {
+                WriteObject(datagram);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: StopProcessing already stopped the listener.
+            return;
+        }
+
+        listener.Stop();
+        if (listener.Queue.Dropped > 0)
+        {
+            WriteWarning(DropWarning(listener));
+        }
+
+        if (listener.Fault is { } fault)
+        {
+            WriteUdpError(fault);
+        }
+    }
+
+    /// <summary>The warning for datagrams a listener had to drop.</summary>
+    internal static string DropWarning(DatagramListener listener) =>
+        $"{listener.Queue.Dropped:N0} of {listener.Received:N0} datagrams received on {Addresses.Format(listener.LocalEndPoint)} were dropped because the pipeline could not keep up. Make the pipeline faster (filter early, write to a file less often) or use -AsJob and Receive-Job more often.";
+
+    /// <summary>Cancels <see cref="PipelineStopToken"/>; subclasses stop their engine too.</summary>
+    protected override void StopProcessing() => cancellation.Cancel();
+
+    /// <summary>Releases the cancellation source.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the cmdlet holds; PowerShell calls it when the pipeline ends.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            cancellation.Dispose();
+        }
+    }
+}

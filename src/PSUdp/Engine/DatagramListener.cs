@@ -1,0 +1,142 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// A bound socket with its own receive thread that hands each datagram to a bounded
+/// <see cref="DatagramQueue"/>. It stops at <see cref="ListenerOptions.Count"/>, after
+/// <see cref="ListenerOptions.Duration"/>, or at <see cref="Stop"/>, and then closes its socket, so
+/// the port is free as soon as the loop ends. Subclasses decide what to do with each datagram.
+/// </summary>
+internal abstract class DatagramListener : IDisposable
+{
+    // How often a blocked receive wakes to look at the deadline and the stop flag.
+    private const int WakeMilliseconds = 100;
+
+    private readonly ListenerOptions options;
+    private readonly DatagramReader reader;
+    private readonly Thread thread;
+    private volatile bool stopping;
+    private long received;
+    private int started;
+
+    protected DatagramListener(ListenerOptions options, string role)
+    {
+        this.options = options;
+        options.Socket.IgnoreIcmpErrors = true;
+        Socket = UdpSocketFactory.Create(options.Socket);
+        Socket.ReceiveTimeout = WakeMilliseconds;
+        LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
+        ReceiveBufferSize = Socket.ReceiveBufferSize;
+        reader = new DatagramReader(Socket, options.Encoding, options.BufferLength);
+        Queue = new DatagramQueue(options.QueueCapacity, options.QueueByteCapacity);
+        thread = new Thread(Run) { IsBackground = true, Name = $"PSUdp {role} {Addresses.Format(LocalEndPoint)}" };
+    }
+
+    /// <summary>The bound address and port; the real port when 0 was asked for.</summary>
+    internal IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The kernel receive buffer the socket really got, in bytes.</summary>
+    internal int ReceiveBufferSize { get; }
+
+    /// <summary>Where datagrams wait for the consumer.</summary>
+    internal DatagramQueue Queue { get; }
+
+    /// <summary>Datagrams taken off the socket and handled (including those the queue dropped).</summary>
+    internal long Received => Interlocked.Read(ref received);
+
+    /// <summary>Why the loop ended early, if it failed.</summary>
+    internal UdpException? Fault { get; private set; }
+
+    /// <summary>The bound socket, for subclasses that answer on it.</summary>
+    protected Socket Socket { get; }
+
+    /// <summary>Starts the receive thread; datagrams are queued from now on.</summary>
+    internal void Start()
+    {
+        if (Interlocked.Exchange(ref started, 1) == 0)
+        {
+            thread.Start();
+        }
+    }
+
+    /// <summary>Ends the loop, closes the socket and waits (at most a second) for the thread.</summary>
+    internal void Stop()
+    {
+        stopping = true;
+        Socket.Dispose();
+        if (Interlocked.Exchange(ref started, 1) == 1 && thread.IsAlive && thread != Thread.CurrentThread)
+        {
+            thread.Join(1000);
+        }
+
+        Queue.Complete();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        Queue.Dispose();
+    }
+
+    /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
+    protected abstract bool Handle(UdpDatagram datagram);
+
+    private void Run()
+    {
+        long deadline = options.Duration is { } d
+            ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency)
+            : long.MaxValue;
+        try
+        {
+            while (!stopping && Stopwatch.GetTimestamp() < deadline)
+            {
+                UdpDatagram datagram;
+                try
+                {
+                    datagram = reader.Read();
+                }
+                catch (SocketException e) when (IsTransient(e.SocketErrorCode))
+                {
+                    continue;
+                }
+
+                if (!Handle(datagram))
+                {
+                    continue;
+                }
+
+                Queue.TryAdd(datagram);
+                if (Interlocked.Increment(ref received) == options.Count)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (stopping && (e is ObjectDisposedException || e is SocketException))
+        {
+            // Stop closed the socket under the blocked receive: the expected way out.
+        }
+        catch (Exception e)
+        {
+            Fault = e as UdpException ?? new UdpException(UdpErrorKind.SocketFailed,
+                $"Receiving on {Addresses.Format(LocalEndPoint)} failed: {e.Message}", Addresses.Format(LocalEndPoint), e);
+        }
+        finally
+        {
+            Socket.Dispose();
+            Queue.Complete();
+        }
+    }
+
+    // A receive timeout only wakes the loop; ICMP errors left by an earlier send are not the
+    // listener's failure (Linux reports them on the next receive of the socket).
+    private static bool IsTransient(SocketError error) =>
+        error == SocketError.TimedOut || error == SocketError.WouldBlock ||
+        error == SocketError.ConnectionRefused || error == SocketError.ConnectionReset ||
+        error == SocketError.Interrupted;
+}

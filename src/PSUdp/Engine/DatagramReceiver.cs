@@ -1,0 +1,12 @@
+namespace PSUdp.Engine;
+
+/// <summary>A listener that queues every datagram it receives.</summary>
+internal sealed class DatagramReceiver : DatagramListener
+{
+    internal DatagramReceiver(ListenerOptions options)
+        : base(options, "receiver")
+    {
+    }
+
+    protected override bool Handle(UdpDatagram datagram) => true;
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// One socket that sends every datagram of a pipeline and, when asked, waits for replies on it.
+/// The socket is bound at construction, so a bad local address or a busy port fails before
+/// anything is sent.
+/// </summary>
+internal sealed class DatagramSender : IDisposable
+{
+    // How often a reply wait wakes to look at the cancellation token.
+    private const int WakeMilliseconds = 100;
+
+    private readonly Socket socket;
+    private readonly Encoding encoding;
+    private DatagramReader? reader;
+    private IPEndPoint? lastTarget;
+
+    internal DatagramSender(SocketOptions options, Encoding encoding)
+    {
+        socket = UdpSocketFactory.Create(options);
+        this.encoding = encoding;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <summary>The address and port the datagrams leave from.</summary>
+    internal IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>
+    /// Set by <see cref="Send"/> when the system reported that an earlier datagram, to this
+    /// endpoint, was refused (ICMP port unreachable); the caller reports it and clears it.
+    /// </summary>
+    internal IPEndPoint? EarlierRefusal { get; set; }
+
+    /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
+    internal void CheckTarget(IPEndPoint target, int payloadLength)
+    {
+        bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
+        bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
+        if (targetIsV6 && !socketIsV6)
+        {
+            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                $"{Addresses.Format(target)} is an IPv6 address, but the socket is IPv4 (bound to {Addresses.Format(LocalEndPoint)}). Give an IPv4 target, or an IPv6 -LocalAddress, or leave out -IPv4.",
+                Addresses.Format(target));
+        }
+
+        if (!targetIsV6 && socketIsV6 && !socket.DualMode)
+        {
+            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                $"{Addresses.Format(target)} is an IPv4 address, but the socket is IPv6 only (bound to {Addresses.Format(LocalEndPoint)}). Give an IPv6 target, or an IPv4 -LocalAddress, or leave out -IPv6.",
+                Addresses.Format(target));
+        }
+
+        DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
+    }
+
+    /// <summary>Sends one datagram; throws <see cref="UdpException"/> when it cannot leave.</summary>
+    internal UdpDatagram Send(IPEndPoint target, byte[] payload)
+    {
+        CheckTarget(target, payload.Length);
+        try
+        {
+            SendTo(target, payload);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Linux reports an ICMP error for an earlier datagram on the next call; that call
+            // consumed it, so this datagram can go now.
+            EarlierRefusal = lastTarget ?? target;
+            SendTo(target, payload);
+        }
+
+        lastTarget = target;
+        IPAddress local = LocalEndPoint.Address;
+        if (local.Equals(IPAddress.IPv6Any) && target.AddressFamily == AddressFamily.InterNetwork)
+        {
+            local = IPAddress.Any;
+        }
+
+        return new UdpDatagram(DatagramDirection.Sent, target, local, LocalEndPoint.Port, payload, truncated: false, encoding);
+    }
+
+    /// <summary>
+    /// Yields up to <paramref name="count"/> replies from the target's address. Throws PortUnreachable
+    /// when ICMP says nothing listens there, and ReplyTimeout when fewer replies came in time.
+    /// </summary>
+    internal IEnumerable<UdpDatagram> ReceiveReplies(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token)
+    {
+        reader ??= new DatagramReader(socket, encoding);
+        IPAddress expected = Addresses.Normalize(target.Address);
+        var clock = Stopwatch.StartNew();
+        int got = 0;
+        while (got < count)
+        {
+            token.ThrowIfCancellationRequested();
+            TimeSpan remaining = timeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                string what = count == 1 ? "No reply" : $"{got} of {count} replies";
+                throw new UdpException(UdpErrorKind.ReplyTimeout,
+                    $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds. Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
+                    Addresses.Format(target));
+            }
+
+            UdpDatagram? reply = TryRead((int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)), target);
+            if (reply is not null && reply.RemoteAddress.Equals(expected))
+            {
+                got++;
+                yield return reply;
+            }
+        }
+    }
+
+    public void Dispose() => socket.Dispose();
+
+    private UdpDatagram? TryRead(int timeoutMilliseconds, IPEndPoint target)
+    {
+        socket.ReceiveTimeout = Math.Max(1, timeoutMilliseconds);
+        try
+        {
+            return reader!.Read();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            throw new UdpException(UdpErrorKind.PortUnreachable,
+                $"{Addresses.Format(target)} answered ICMP port unreachable: nothing listens on UDP port {target.Port} there. Check the port number and that the service runs.",
+                Addresses.Format(target), e);
+        }
+    }
+
+    private void SendTo(IPEndPoint target, byte[] payload)
+    {
+        try
+        {
+            socket.SendTo(payload, target);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset)
+        {
+            string endPoint = Addresses.Format(target);
+            throw e.SocketErrorCode switch
+            {
+                SocketError.NetworkUnreachable or SocketError.HostUnreachable => new UdpException(UdpErrorKind.NetworkUnreachable,
+                    $"{endPoint} cannot be reached from this host ({e.SocketErrorCode}). Check the address, the routes and the network connection.", endPoint, e),
+                SocketError.MessageSize => new UdpException(UdpErrorKind.PayloadTooLarge,
+                    $"The system refused a {payload.Length:N0}-byte datagram to {endPoint} as too large. Send smaller datagrams.", endPoint, e),
+                SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,
+                    $"The system refused to send to {endPoint} ({e.SocketErrorCode}). Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.", endPoint, e),
+                _ => new UdpException(UdpErrorKind.SocketFailed,
+                    $"Sending to {endPoint} failed: {e.Message} ({e.SocketErrorCode}).", endPoint, e),
+            };
+        }
+    }
+}

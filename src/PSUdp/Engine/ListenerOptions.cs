@@ -1,0 +1,29 @@
+using System;
+using System.Text;
+
+namespace PSUdp.Engine;
+
+/// <summary>What a <see cref="DatagramListener"/> binds and when it stops.</summary>
+internal sealed class ListenerOptions
+{
+    /// <summary>Where and how to bind.</summary>
+    public SocketOptions Socket { get; set; } = new();
+
+    /// <summary>Decodes each datagram's Text.</summary>
+    public Encoding Encoding { get; set; } = EncodingResolver.Default;
+
+    /// <summary>Stop after this many datagrams; 0 for no limit.</summary>
+    public int Count { get; set; }
+
+    /// <summary>Stop after this long; null for no limit.</summary>
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>The most datagrams waiting for the consumer before new ones are dropped.</summary>
+    public int QueueCapacity { get; set; } = 65536;
+
+    /// <summary>The most payload bytes waiting for the consumer before new datagrams are dropped.</summary>
+    public long QueueByteCapacity { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The largest datagram kept whole; longer ones are cut and marked Truncated.</summary>
+    public int BufferLength { get; set; } = DatagramLimits.ReceiveBufferLength;
+}

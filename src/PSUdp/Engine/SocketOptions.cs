@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace PSUdp.Engine;
+
+/// <summary>How <see cref="UdpSocketFactory"/> makes and binds a socket.</summary>
+internal sealed class SocketOptions
+{
+    /// <summary>The address to bind; null binds the wildcard of the chosen family.</summary>
+    public IPAddress? LocalAddress { get; set; }
+
+    /// <summary>The port to bind; 0 lets the system choose.</summary>
+    public int LocalPort { get; set; }
+
+    /// <summary>The family, when <see cref="LocalAddress"/> does not decide it.</summary>
+    public AddressFamilyChoice Family { get; set; }
+
+    /// <summary>Lets other sockets bind the same port (SO_REUSEADDR).</summary>
+    public bool ReuseAddress { get; set; }
+
+    /// <summary>Allows sending to broadcast addresses (SO_BROADCAST).</summary>
+    public bool Broadcast { get; set; }
+
+    /// <summary>The kernel receive buffer in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
+    public int ReceiveBufferSize { get; set; }
+
+    /// <summary>
+    /// True for listeners: an ICMP error caused by one datagram must not end the receive loop
+    /// (on Windows it would, unless SIO_UDP_CONNRESET is switched off).
+    /// </summary>
+    public bool IgnoreIcmpErrors { get; set; }
+}

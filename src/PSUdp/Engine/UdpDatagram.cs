@@ -1,0 +1,91 @@
+using System;
+using System.Net;
+using System.Text;
+using PSUdp.Engine;
+
+namespace PSUdp;
+
+/// <summary>One UDP datagram that PSUdp sent or received.</summary>
+/// <remarks>
+/// <c>Payload</c> is declared in <c>Commands/UdpDatagram.Payload.cs</c>, where PowerShell's
+/// <c>[Hidden]</c> keeps it out of Export-Csv without the engine depending on PowerShell.
+/// </remarks>
+public sealed partial class UdpDatagram
+{
+    private readonly byte[] payload;
+    private readonly Encoding encoding;
+    private readonly long utcTicks;
+    private string? text;
+    private string? hex;
+
+    internal UdpDatagram(
+        DatagramDirection direction,
+        IPEndPoint remote,
+        IPAddress localAddress,
+        int localPort,
+        byte[] payload,
+        bool truncated,
+        Encoding encoding,
+        DateTimeOffset? timestamp = null,
+        string? text = null)
+    {
+        Direction = direction;
+        RemoteAddress = Addresses.Normalize(remote.Address);
+        RemotePort = remote.Port;
+        LocalAddress = Addresses.Normalize(localAddress);
+        LocalPort = localPort;
+        this.payload = payload;
+        Truncated = truncated;
+        this.encoding = encoding;
+        this.text = text;
+        // Local time is computed when asked for: UtcNow is several times cheaper than Now.
+        utcTicks = (timestamp ?? DateTimeOffset.UtcNow).UtcTicks;
+    }
+
+    /// <summary>When the datagram was sent or received, in local time.</summary>
+    public DateTimeOffset Timestamp => new DateTimeOffset(utcTicks, TimeSpan.Zero).ToLocalTime();
+
+    /// <summary>Whether PSUdp sent or received the datagram.</summary>
+    public DatagramDirection Direction { get; }
+
+    /// <summary>The other end: the sender of a received datagram, the target of a sent one.</summary>
+    public IPAddress RemoteAddress { get; }
+
+    /// <summary>The UDP port of the other end.</summary>
+    public int RemotePort { get; }
+
+    /// <summary>The address the datagram was sent to (received) or from (sent); a broadcast address shows here.</summary>
+    public IPAddress LocalAddress { get; }
+
+    /// <summary>The local UDP port.</summary>
+    public int LocalPort { get; }
+
+    /// <summary>The number of payload bytes.</summary>
+    public int Length => payload.Length;
+
+    /// <summary>True when the datagram was larger than the receive buffer and was cut to fit.</summary>
+    public bool Truncated { get; }
+
+    /// <summary>The payload decoded with the cmdlet's encoding; invalid bytes become U+FFFD.</summary>
+    public string Text => text ??= encoding.GetString(payload);
+
+    /// <summary>The payload as upper-case hexadecimal digits, two per byte.</summary>
+    public string Hex => hex ??= HexFormat.ToHex(payload);
+
+    /// <summary>The remote endpoint, the direction and the length, as in a log line.</summary>
+    public override string ToString()
+    {
+        string arrow = Direction == DatagramDirection.Sent ? "->" : "<-";
+        return $"{arrow} {Addresses.Format(RemoteAddress, RemotePort)} {Length} bytes";
+    }
+}
+
+/// <summary>Whether PSUdp sent or received a datagram.</summary>
+public enum DatagramDirection
+{
+    /// <summary>PSUdp sent the datagram.</summary>
+    Sent,
+
+    /// <summary>PSUdp received the datagram.</summary>
+    Received,
+}

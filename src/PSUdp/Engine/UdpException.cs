@@ -1,0 +1,69 @@
+using System;
+
+namespace PSUdp;
+
+/// <summary>What went wrong, as a stable name; PSUdp's error ids are these names.</summary>
+public enum UdpErrorKind
+{
+    /// <summary>A host name did not resolve to an address of the wanted family.</summary>
+    NameNotResolved,
+
+    /// <summary>The address family of a target does not fit the socket or the -IPv4/-IPv6 choice.</summary>
+    AddressFamilyMismatch,
+
+    /// <summary>The payload does not fit in one datagram.</summary>
+    PayloadTooLarge,
+
+    /// <summary>A -Hex string is not hexadecimal.</summary>
+    InvalidHex,
+
+    /// <summary>An encoding name or code page is not known.</summary>
+    UnknownEncoding,
+
+    /// <summary>ICMP said that nothing listens on the target port.</summary>
+    PortUnreachable,
+
+    /// <summary>No reply came within the timeout.</summary>
+    ReplyTimeout,
+
+    /// <summary>The local port is already in use.</summary>
+    AddressInUse,
+
+    /// <summary>The local address is not an address of this computer.</summary>
+    AddressNotAvailable,
+
+    /// <summary>The operating system refused the operation (a port below 1024 needs privileges).</summary>
+    AccessDenied,
+
+    /// <summary>No network interface has the given name.</summary>
+    InterfaceNotFound,
+
+    /// <summary>The network interface is not up.</summary>
+    InterfaceDown,
+
+    /// <summary>The network interface has no IPv4 broadcast address.</summary>
+    NoBroadcastAddress,
+
+    /// <summary>The network is unreachable from this host.</summary>
+    NetworkUnreachable,
+
+    /// <summary>Any other socket failure.</summary>
+    SocketFailed,
+}
+
+/// <summary>A failure of PSUdp's socket engine, with a stable <see cref="UdpErrorKind"/>.</summary>
+public sealed class UdpException : Exception
+{
+    internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Kind = kind;
+        Target = target;
+    }
+
+    /// <summary>What went wrong; also the PowerShell error id.</summary>
+    public UdpErrorKind Kind { get; }
+
+    /// <summary>The value the failure is about: a host name, an endpoint, a port.</summary>
+    public object? Target { get; }
+}

@@ -1,0 +1,137 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace PSUdp.Engine;
+
+/// <summary>The one place PSUdp makes a UDP socket: family, options and binding.</summary>
+internal static class UdpSocketFactory
+{
+    // Windows reports an ICMP port unreachable as WSAECONNRESET on the next receive of an
+    // unconnected UDP socket, which would end a listener; this IOCTL turns that off.
+    private const int SioUdpConnReset = unchecked((int)0x9800000C);
+
+    // Linux caps SO_RCVBUF at net.core.rmem_max; SO_RCVBUFFORCE lifts the cap for privileged users.
+    private const int SoRcvBufForce = 33;
+
+    /// <summary>Makes, configures and binds a socket; throws <see cref="UdpException"/> when it cannot.</summary>
+    internal static Socket Create(SocketOptions options)
+    {
+        IPAddress bindAddress = ChooseBindAddress(options);
+        Socket socket = Open(bindAddress);
+        try
+        {
+            Configure(socket, options);
+            Bind(socket, bindAddress, options.LocalPort);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static IPAddress ChooseBindAddress(SocketOptions options)
+    {
+        if (options.LocalAddress is { } local)
+        {
+            local = Addresses.Normalize(local);
+            bool isV6 = local.AddressFamily == AddressFamily.InterNetworkV6;
+            if ((options.Family == AddressFamilyChoice.IPv4 && isV6) || (options.Family == AddressFamilyChoice.IPv6 && !isV6))
+            {
+                throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                    $"The local address {local} is not an {options.Family} address. Give an {options.Family} local address or leave out -{options.Family}.",
+                    local);
+            }
+
+            return local;
+        }
+
+        if (options.Family == AddressFamilyChoice.IPv4 || !Socket.OSSupportsIPv6)
+        {
+            return IPAddress.Any;
+        }
+
+        return IPAddress.IPv6Any;
+    }
+
+    private static Socket Open(IPAddress bindAddress)
+    {
+        var socket = new Socket(bindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (bindAddress.Equals(IPAddress.IPv6Any))
+        {
+            // Dual mode: one socket for IPv4 and IPv6 peers, so a pipeline of mixed hosts needs one socket.
+            socket.DualMode = true;
+        }
+
+        return socket;
+    }
+
+    private static void Configure(Socket socket, SocketOptions options)
+    {
+        if (options.ReuseAddress)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+
+        if (options.Broadcast)
+        {
+            socket.EnableBroadcast = true;
+        }
+
+        if (options.ReceiveBufferSize > 0)
+        {
+            SetReceiveBuffer(socket, options.ReceiveBufferSize);
+        }
+
+        if (options.IgnoreIcmpErrors && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        {
+            socket.IOControl(SioUdpConnReset, new byte[4], null);
+        }
+    }
+
+    private static void SetReceiveBuffer(Socket socket, int bytes)
+    {
+        socket.ReceiveBufferSize = bytes;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && socket.ReceiveBufferSize < bytes)
+        {
+            try
+            {
+                // Linux doubles the value it stores for its bookkeeping, so ask for the half.
+                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoRcvBufForce, bytes / 2);
+            }
+            catch (SocketException)
+            {
+                // Not privileged: the capped size stands; the caller can read the real size back.
+            }
+        }
+    }
+
+    private static void Bind(Socket socket, IPAddress address, int port)
+    {
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+        }
+        catch (SocketException e)
+        {
+            string endPoint = Addresses.Format(address, port);
+            throw e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => new UdpException(UdpErrorKind.AddressInUse,
+                    $"Port {port} on {address} is already in use. Choose another port, use port 0 for any free port, stop the program that holds it, or use -ReuseAddress where both programs agree to share it.",
+                    endPoint, e),
+                SocketError.AddressNotAvailable => new UdpException(UdpErrorKind.AddressNotAvailable,
+                    $"{address} is not an address of this computer, so PSUdp cannot bind {endPoint}. Give one of this computer's addresses, or leave out -LocalAddress.",
+                    endPoint, e),
+                SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,
+                    $"The system refused to bind {endPoint}. Ports below 1024 need administrator (root) rights; choose a port of 1024 or above.",
+                    endPoint, e),
+                _ => new UdpException(UdpErrorKind.SocketFailed,
+                    $"Binding {endPoint} failed: {e.Message} ({e.SocketErrorCode}).", endPoint, e),
+            };
+        }
+    }
+}

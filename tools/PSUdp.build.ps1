@@ -1,0 +1,133 @@
+<#
+.SYNOPSIS
+    PSUdp's build tasks for Invoke-Build; run them through ../build.ps1.
+#>
+param(
+    [string] $Configuration = 'Release',
+    [string] $PesterPath
+)
+
+Set-StrictMode -Version Latest
+
+$Root = Split-Path $PSScriptRoot
+$ModuleName = 'PSUdp'
+$Version = ([xml](Get-Content -Raw "$Root/Directory.Build.props")).Project.PropertyGroup.ModuleVersion | Where-Object { $_ } | Select-Object -First 1
+$Output = "$Root/output"
+$ModuleOut = "$Output/$ModuleName/$Version"
+$ResultsDir = "$Output/TestResults"
+$script:UnitCounts = $null
+$script:PesterCounts = $null
+
+# The pwsh that runs this build, as a command line: 'dotnet pwsh.dll' for the local tool.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
+}
+
+# Runs a script in a fresh pwsh whose module path holds only the built module and PowerShell's own.
+function Invoke-FreshPwsh([string] $File, [string[]] $Arguments = @()) {
+    $pwsh = @(Get-PwshCommand)
+    $saved = $env:PSModulePath
+    try {
+        $env:PSModulePath = "$Output$([IO.Path]::PathSeparator)$PSHOME/Modules"
+        $rest = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $Arguments
+        & $pwsh[0] @rest | Out-Host
+        $LASTEXITCODE
+    }
+    finally {
+        $env:PSModulePath = $saved
+    }
+}
+
+# Synopsis: Remove output/ and the projects' build folders.
+task Clean {
+    remove "$Output", "$Root/src/PSUdp/bin", "$Root/src/PSUdp/obj", "$Root/tests/Unit/bin", "$Root/tests/Unit/obj"
+}
+
+# Synopsis: Compile the module in the chosen configuration.
+task Compile {
+    exec { dotnet build "$Root/src/PSUdp/PSUdp.csproj" -c $Configuration --nologo -v quiet }
+}
+
+# Synopsis: Turn docs/en-US into MAML and about help.
+task Help -If { Test-Path "$Root/tools/MarkdownHelp.psm1" } {
+    Import-Module "$Root/tools/MarkdownHelp.psm1" -Force
+    New-Item -ItemType Directory -Force "$ModuleOut/en-US" | Out-Null
+    if (Get-ChildItem "$Root/docs/en-US" -Filter '*-*.md' -ErrorAction SilentlyContinue) {
+        ConvertTo-MamlHelp -Path "$Root/docs/en-US" -OutputPath "$ModuleOut/en-US/$ModuleName.dll-Help.xml"
+    }
+    foreach ($about in Get-ChildItem "$Root/docs/en-US" -Filter 'about_*.md' -ErrorAction SilentlyContinue) {
+        ConvertTo-AboutHelp -Path $about.FullName -OutputPath "$ModuleOut/en-US/$($about.BaseName).help.txt"
+    }
+}
+
+# Synopsis: Assemble output/PSUdp/<version>/: manifest with the version poured in, dll, format file, help.
+task Assemble Compile, {
+    remove "$Output/$ModuleName"
+    New-Item -ItemType Directory -Force $ModuleOut | Out-Null
+    $bin = "$Root/src/PSUdp/bin/$Configuration/netstandard2.0"
+    Copy-Item "$bin/$ModuleName.dll", "$bin/$ModuleName.xml", "$Root/src/PSUdp/$ModuleName.Format.ps1xml" $ModuleOut
+    (Get-Content -Raw "$Root/$ModuleName.psd1") -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$Version'" |
+        Set-Content -NoNewline "$ModuleOut/$ModuleName.psd1"
+    Test-ModuleManifest "$ModuleOut/$ModuleName.psd1" | Out-Null
+    print Green "Module assembled in $ModuleOut"
+}, Help
+
+# Synopsis: Run the loopback demo against the built module in a fresh pwsh.
+task Demo Assemble, {
+    $code = Invoke-FreshPwsh "$Root/tools/Demo.ps1"
+    if ($code) { throw "The demo failed with exit code $code." }
+}
+
+# Synopsis: Package the module as a .nupkg that Install-PSResource installs from a file repository.
+task Package Assemble, {
+    remove "$Output/$ModuleName.*.nupkg"
+    Compress-PSResource -Path $ModuleOut -DestinationPath $Output
+    print Green "Packaged $(Get-ChildItem "$Output/$ModuleName.*.nupkg")"
+}
+
+# Synopsis: Run the xunit engine tests; their counts go to the summary.
+task UnitTest {
+    remove "$ResultsDir/unit.trx"
+    dotnet test "$Root/tests/Unit/PSUdp.Tests.csproj" -c $Configuration --nologo `
+        --logger 'trx;LogFileName=unit.trx' --logger 'console;verbosity=normal' --results-directory $ResultsDir
+    $trx = "$ResultsDir/unit.trx"
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $script:UnitCounts = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout; Skipped = [int]$counters.notExecuted }
+    }
+    else {
+        $script:UnitCounts = @{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+}
+
+# Synopsis: Run the Pester tests in a fresh pwsh against the built module; counts go to the summary.
+task PesterTest {
+    $json = "$ResultsDir/pester.json"
+    remove $json
+    New-Item -ItemType Directory -Force $ResultsDir | Out-Null
+    Invoke-FreshPwsh "$Root/tools/Invoke-PesterTests.ps1" @('-PesterPath', $PesterPath, '-TestPath', "$Root/tests/Pester", '-ResultPath', $json) | Out-Null
+    $script:PesterCounts = if (Test-Path $json) { Get-Content -Raw $json | ConvertFrom-Json -AsHashtable } else { @{ Passed = 0; Failed = 1; Skipped = 0 } }
+}
+
+# Synopsis: Print one summary line per runner and fail when anything failed.
+task Summary {
+    $failed = 0
+    foreach ($runner in @(@('Unit', $script:UnitCounts), @('Pester', $script:PesterCounts))) {
+        $name, $counts = $runner
+        if ($null -eq $counts) { continue }
+        $line = "${name}: $($counts.Passed) passed, $($counts.Failed) failed"
+        if ($counts.Skipped) { $line += ", $($counts.Skipped) skipped" }
+        Write-Host $line
+        $failed += $counts.Failed
+    }
+    if ($failed) { throw "$failed test(s) failed." }
+}
+
+# Synopsis: Build the module and run the demo (the default).
+task Build Demo
+
+# Synopsis: Build and package the module, then run the unit and Pester tests.
+task Test Package, UnitTest, PesterTest, Summary
+
+task . Build
