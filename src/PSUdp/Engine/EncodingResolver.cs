@@ -96,13 +96,13 @@ internal static class EncodingResolver
     /// <summary>A copy whose decoder and encoder replace what they cannot convert instead of throwing.</summary>
     private static Encoding Tolerant(Encoding encoding)
     {
-        if (encoding.DecoderFallback is DecoderReplacementFallback && encoding.EncoderFallback is EncoderReplacementFallback)
+        if (encoding.DecoderFallback is DecoderReplacementFallback { DefaultString: "\uFFFD" } && encoding.EncoderFallback is EncoderReplacementFallback)
         {
             return encoding;
         }
 
         var copy = (Encoding)encoding.Clone();
-        copy.DecoderFallback = DecoderFallback.ReplacementFallback;
+        copy.DecoderFallback = new DecoderReplacementFallback("\uFFFD");
         copy.EncoderFallback = EncoderFallback.ReplacementFallback;
         return copy;
     }

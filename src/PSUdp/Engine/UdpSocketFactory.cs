@@ -12,9 +12,6 @@ internal static class UdpSocketFactory
     // unconnected UDP socket, which would end a listener; this IOCTL turns that off.
     private const int SioUdpConnReset = unchecked((int)0x9800000C);
 
-    // Linux caps SO_RCVBUF at net.core.rmem_max; SO_RCVBUFFORCE lifts the cap for privileged users.
-    private const int SoRcvBufForce = 33;
-
     /// <summary>Makes, configures and binds a socket; throws <see cref="UdpException"/> when it cannot.</summary>
     internal static Socket Create(SocketOptions options)
     {
@@ -86,26 +83,28 @@ internal static class UdpSocketFactory
             SetReceiveBuffer(socket, options.ReceiveBufferSize);
         }
 
-        if (options.IgnoreIcmpErrors && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        if (options.IgnoreIcmpErrors)
         {
-            socket.IOControl(SioUdpConnReset, new byte[4], null);
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                socket.IOControl(SioUdpConnReset, new byte[4], null);
+            }
+        }
+        else
+        {
+            LinuxSocketOptions.ReportIcmpErrors(socket);
         }
     }
 
     private static void SetReceiveBuffer(Socket socket, int bytes)
     {
         socket.ReceiveBufferSize = bytes;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && socket.ReceiveBufferSize < bytes)
+        if (socket.ReceiveBufferSize < bytes)
         {
-            try
-            {
-                // Linux doubles the value it stores for its bookkeeping, so ask for the half.
-                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoRcvBufForce, bytes / 2);
-            }
-            catch (SocketException)
-            {
-                // Not privileged: the capped size stands; the caller can read the real size back.
-            }
+            // Linux caps SO_RCVBUF at net.core.rmem_max, and doubles what it stores for its own
+            // bookkeeping; privileged callers can lift the cap. If not, the capped size stands and
+            // the caller reads the real size back.
+            LinuxSocketOptions.ForceReceiveBuffer(socket, bytes / 2);
         }
     }
 
