@@ -39,12 +39,16 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     public string Message { get; set; } = string.Empty;
 
     /// <summary>The bytes to send.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PayloadSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSet)]
     [AllowEmptyCollection]
     public byte[] Payload { get; set; } = Array.Empty<byte>();
 
     /// <summary>The bytes to send, as hex digits ('DE AD be:ef').</summary>
-    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
+    /// <remarks>
+    /// Bound by property name, so a piped UdpDatagram (live, from Import-Clixml or Import-Csv) is
+    /// re-sent byte for byte: PowerShell's binder does not see the hidden Payload property.
+    /// </remarks>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = HexSet)]
     [AllowEmptyString]
     public string Hex { get; set; } = string.Empty;
 
