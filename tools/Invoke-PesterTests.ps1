@@ -20,6 +20,8 @@ $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputPath = Join-Path (Split-Path $ResultPath) 'pester.xml'
 $configuration.Should.ErrorAction = 'Continue'
 
+# The tests run with PowerShell's default error action, as users' scripts do.
+$ErrorActionPreference = 'Continue'
 $run = Invoke-Pester -Configuration $configuration
 @{
     Passed  = $run.PassedCount

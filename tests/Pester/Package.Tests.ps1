@@ -1,3 +1,7 @@
+BeforeDiscovery {
+    $hasPackage = [bool](Get-ChildItem (Join-Path (Split-Path (Split-Path $PSScriptRoot)) 'output') -Filter 'PSUdp.*.nupkg' -ErrorAction Ignore)
+}
+
 BeforeAll {
     Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
     $output = Join-Path (Split-Path (Split-Path $PSScriptRoot)) 'output'
@@ -5,7 +9,7 @@ BeforeAll {
 }
 
 Describe 'the PSUdp package' {
-    It 'installs from a local file repository with Install-PSResource, imports and runs' -Skip:(-not $package) {
+    It 'installs from a local file repository with Install-PSResource, imports and runs' -Skip:(-not $hasPackage) {
         $repo = New-Item -ItemType Directory (Join-Path $TestDrive 'repo')
         Copy-Item $package.FullName $repo
         $home_ = New-Item -ItemType Directory (Join-Path $TestDrive 'home')

@@ -111,15 +111,14 @@ Describe 'Send-UdpDatagram' {
         finally { $peer.Dispose() }
     }
 
-    It 'answers a received datagram piped into it, live or from Import-Clixml (by property name)' {
+    It 'answers a received datagram piped into it, and relays one with -ComputerName and -Port' {
         $peer = New-TestPeer
         $job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob
         try {
             $peer.SendTo([Text.Encoding]::UTF8.GetBytes('ping'), [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $job.LocalPort)) | Out-Null
             $received = $job | Wait-Job -Timeout 10 | Receive-Job
             $received | Send-UdpDatagram
-            $received | Export-Clixml "$TestDrive/ping.xml"
-            Import-Clixml "$TestDrive/ping.xml" | Send-UdpDatagram
+            $received | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $peer.LocalEndPoint.Port
             $replies = @(Receive-TestPeer $peer -Count 2)
             $replies.Count | Should -Be 2
             $replies | ForEach-Object { [Text.Encoding]::UTF8.GetString($_.Payload) | Should -BeExactly 'ping' }

@@ -15,6 +15,7 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     private const string MessageSet = "Message";
     private const string PayloadSet = "Payload";
     private const string HexSet = "Hex";
+    private const string DatagramSet = "Datagram";
 
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
@@ -44,13 +45,17 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     public byte[] Payload { get; set; } = Array.Empty<byte>();
 
     /// <summary>The bytes to send, as hex digits ('DE AD be:ef').</summary>
-    /// <remarks>
-    /// Bound by property name, so a piped UdpDatagram (live, from Import-Clixml or Import-Csv) is
-    /// re-sent byte for byte: PowerShell's binder does not see the hidden Payload property.
-    /// </remarks>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = HexSet)]
+    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
     [AllowEmptyString]
     public string Hex { get; set; } = string.Empty;
+
+    /// <summary>A datagram to send again: to its RemoteAddress and RemotePort unless -ComputerName and -Port say otherwise.</summary>
+    /// <remarks>
+    /// Its own parameter, bound by value: PowerShell's binder does not see the hidden Payload
+    /// property by name, and would otherwise coerce a piped datagram to a -Message string.
+    /// </remarks>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = DatagramSet)]
+    public UdpDatagram? Datagram { get; set; }
 
     /// <summary>Encodes -Message and decodes the Text of written datagrams; UTF-8 without BOM by default.</summary>
     [Parameter]
@@ -133,6 +138,7 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
             {
                 PayloadSet => Payload ?? Array.Empty<byte>(),
                 HexSet => HexFormat.Parse(Hex),
+                DatagramSet => Datagram!.Payload,
                 _ => Encoding.GetBytes(Message ?? string.Empty),
             };
         }
