@@ -30,15 +30,19 @@ Send-UdpDatagram 127.0.0.1 `$job.LocalPort 'installed'
         $pwsh = @(Get-PwshCommand)
         $saved = $env:HOME, $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME
         try {
-            $env:HOME = $home_.FullName; $env:XDG_DATA_HOME = "$home_/.local/share"; $env:XDG_CONFIG_HOME = "$home_/.config"
+            $env:HOME = $home_.FullName
+            $env:XDG_DATA_HOME = Join-Path $home_.FullName '.local/share'
+            $env:XDG_CONFIG_HOME = Join-Path $home_.FullName '.config'
+            Push-Location $home_.FullName
             $rest = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)
             $result = & $pwsh[0] @rest 2>&1
         }
-        finally { $env:HOME, $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME = $saved }
+        finally { Pop-Location; $env:HOME, $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME = $saved }
         $line = @($result | Where-Object { "$_" -match '\|' })[-1]
         $version, $base, $text = "$line" -split '\|'
         $version | Should -Be ($package.BaseName -replace '^PSUdp\.', '')
         $base | Should -BeLike "$($home_.FullName)*"
+        Get-ChildItem -Recurse -Filter PSResourceRepository.xml $home_.FullName | Should -Not -BeNullOrEmpty
         $text | Should -BeExactly 'installed'
     }
 
