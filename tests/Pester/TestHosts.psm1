@@ -1,0 +1,676 @@
+<#
+.SYNOPSIS
+    Test fixture for PSUdp: simulated hosts on a broadcast domain (Linux network namespaces), and
+    helpers to run the textbook peers (tests/peers/*.py) and other processes and read their output.
+
+.DESCRIPTION
+    New-TestBroadcastDomain makes, with `ip netns`, one namespace per host plus one for the wire:
+
+        <prefix>br   the "switch": bridge br0 (and br1 for isolated hosts), veth ends va, vb, ...
+        <prefix>a    host a: eth0 198.51.100.11/24 brd 198.51.100.255, lo up, default dev eth0
+        <prefix>b    host b: eth0 198.51.100.12/24 ...
+        <prefix>d    isolated host d: eth0 198.51.100.51/24, attached to br1 (same subnet, other wire)
+
+    Nothing is added to the root namespace (no interface, no address, no route): every veth is
+    created inside the bridge namespace with its peer moved straight into the host namespace.
+    Traffic between the simulated hosts therefore never reaches a real network.
+
+    Processes are started with System.Diagnostics.Process (stdout and stderr redirected); tests
+    wait for lines such as 'LISTENING <port>' with Wait-TestProcessOutput instead of sleeping.
+    Every wait is bounded in time.
+#>
+
+Set-StrictMode -Version 3.0
+
+$script:PeerDirectory = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../peers'))
+$script:Subnet = '198.51.100'
+$script:PrefixLength = 24
+$script:InterfaceName = 'eth0'
+$script:Domains = @{}        # prefix -> List[string] of namespaces this module created
+$script:Processes = @{}      # process id -> state (see Start-TestProcess)
+$script:NetnsSupport = $null
+$script:Python = $null
+
+#region helpers
+
+function Invoke-IpCommand {
+    # Runs `ip <args>`; throws with ip's own message on failure. A simple function (no param block)
+    # so that ip's options (-n, -o, -4) are passed through instead of bound as PowerShell's.
+    $ArgumentList = @($args | ForEach-Object { "$_" })
+    $output = & ip @ArgumentList 2>&1
+    if ($LASTEXITCODE -ne 0) {
+        throw "ip $($ArgumentList -join ' ') failed (exit $LASTEXITCODE): $(($output | Out-String).Trim())"
+    }
+    $output | ForEach-Object { "$_" }
+}
+
+function Get-NamespaceList {
+    # Names from `ip netns list` ("name (id: 3)" -> "name").
+    $lines = & ip netns list 2>$null
+    if ($LASTEXITCODE -ne 0) { return @() }
+    @($lines | ForEach-Object { ("$_" -split '\s+')[0] } | Where-Object { $_ })
+}
+
+function Resolve-TestHostNamespace {
+    param([Parameter(Mandatory)] [object] $TestHost)
+    if ($TestHost -is [string]) { return $TestHost }
+    if ($TestHost.PSObject.Properties['Namespace']) { return [string] $TestHost.Namespace }
+    throw "TestHost must be a host object from New-TestBroadcastDomain (.Hosts) or a namespace name, not '$TestHost'."
+}
+
+function Get-ProcessState {
+    param([Parameter(Mandatory)] [System.Diagnostics.Process] $Process)
+    $state = $script:Processes[$Process.Id]
+    if (-not $state) { throw "Process $($Process.Id) was not started by Start-TestProcess." }
+    $state
+}
+
+function Update-ProcessStream {
+    # Moves every line that is already available into the state's line lists; never blocks.
+    param([Parameter(Mandatory)] $State)
+    foreach ($stream in $State.Streams.Values) {
+        while (-not $stream.Eof) {
+            if (-not $stream.Task) { $stream.Task = $stream.Reader.ReadLineAsync() }
+            if (-not $stream.Task.IsCompleted) { break }
+            $line = if ($stream.Task.IsFaulted -or $stream.Task.IsCanceled) { $null } else { $stream.Task.Result }
+            $stream.Task = $null
+            if ($null -eq $line) { $stream.Eof = $true } else { $stream.Lines.Add($line) }
+        }
+    }
+}
+
+function Wait-ProcessStream {
+    # Waits until a pending read completes, or Milliseconds pass.
+    param([Parameter(Mandatory)] $State, [int] $Milliseconds)
+    $tasks = @($State.Streams.Values | Where-Object { -not $_.Eof -and $_.Task } | ForEach-Object { $_.Task })
+    if ($tasks.Count -eq 0) { return }
+    $null = [System.Threading.Tasks.Task]::WaitAny([System.Threading.Tasks.Task[]] $tasks, [Math]::Max(1, $Milliseconds))
+}
+
+function Format-ProcessOutput {
+    param([Parameter(Mandatory)] $State)
+    $out = ($State.Streams.Output.Lines | Select-Object -Last 20) -join "`n    "
+    $err = ($State.Streams.Error.Lines | Select-Object -Last 20) -join "`n    "
+    "command: $($State.CommandLine)`n  stdout:`n    $out`n  stderr:`n    $err"
+}
+
+#endregion
+
+#region namespaces and the broadcast domain
+
+function Test-CanCreateNetworkNamespace {
+    <#
+    .SYNOPSIS
+        Whether this machine can make the namespaces, bridge and veths New-TestBroadcastDomain needs.
+    .OUTPUTS
+        An object with CanCreate ($true/$false) and Reason (why not; empty when it can). Use it as
+        It '...' -Skip:(-not $support.CanCreate), and show $support.Reason. Set the environment
+        variable PSUDP_TEST_NO_NETNS to any value to skip namespace tests on purpose.
+    #>
+    [CmdletBinding()]
+    param([switch] $Force)
+    if ($script:NetnsSupport -and -not $Force) { return $script:NetnsSupport }
+    $reason = $null
+    if ($env:PSUDP_TEST_NO_NETNS) {
+        $reason = 'disabled by the environment variable PSUDP_TEST_NO_NETNS'
+    }
+    elseif (-not $IsLinux) {
+        $reason = 'network namespaces need Linux'
+    }
+    elseif (-not (Get-Command ip -CommandType Application -ErrorAction SilentlyContinue)) {
+        $reason = "the 'ip' command (iproute2) is not installed"
+    }
+    elseif ((& id -u) -ne '0') {
+        $reason = "not root (uid $(& id -u)); 'ip netns add' needs root"
+    }
+    else {
+        $probe = 'psudpprobe' + [System.IO.Path]::GetRandomFileName().Substring(0, 6).Replace('.', 'x')
+        try {
+            $null = Invoke-IpCommand netns add $probe
+            try {
+                $null = Invoke-IpCommand -n $probe link add br0 type bridge
+                $null = Invoke-IpCommand -n $probe link add v0 type veth peer name v1
+                $null = Invoke-IpCommand -n $probe link set v0 master br0
+            }
+            finally {
+                & ip netns del $probe 2>$null
+            }
+        }
+        catch {
+            $reason = "cannot create a network namespace with a bridge and a veth pair: $($_.Exception.Message)"
+        }
+    }
+    $script:NetnsSupport = [pscustomobject]@{
+        PSTypeName = 'PSUdp.Test.NetnsSupport'
+        CanCreate  = -not $reason
+        Reason     = if ($reason) { $reason } else { '' }
+    }
+    $script:NetnsSupport
+}
+
+function New-TestBroadcastDomain {
+    <#
+    .SYNOPSIS
+        Makes simulated hosts on one broadcast domain (198.51.100.0/24) with network namespaces.
+    .DESCRIPTION
+        Hosts a, b, c ... (namespaces <Prefix>a, <Prefix>b ...) get eth0 = 198.51.100.(10+i)/24 and
+        share bridge br0; isolated hosts (the next letters) get 198.51.100.(50+i)/24 on bridge br1:
+        the same subnet, another wire. Both bridges live in namespace <Prefix>br. Each host has lo
+        up and, unless -NoDefaultRoute, 'default dev eth0': Linux routes 255.255.255.255 by a normal
+        route lookup, so without a default route (and without SO_BINDTODEVICE or a bound local
+        address) sending to 255.255.255.255 fails with ENETUNREACH.
+        On failure it removes what it made and throws.
+    .OUTPUTS
+        PSUdp.Test.BroadcastDomain: Prefix, BridgeNamespace, Namespaces, Hosts (Name, Namespace,
+        Address, PrefixLength, InterfaceName, BroadcastAddress, Isolated), InterfaceName,
+        Network, PrefixLength, BroadcastAddress, LimitedBroadcastAddress; method GetHost('b').
+    #>
+    [CmdletBinding()]
+    param(
+        # Short, unique per test file: namespaces are <Prefix>br, <Prefix>a, <Prefix>b ...
+        [ValidatePattern('^[a-z][a-z0-9]{0,11}$')]
+        [string] $Prefix = ('t' + [System.IO.Path]::GetRandomFileName().Substring(0, 5).Replace('.', 'x')),
+        [ValidateRange(1, 20)] [int] $HostCount = 3,
+        [ValidateRange(0, 5)] [int] $IsolatedHostCount = 0,
+        [switch] $NoDefaultRoute
+    )
+    $letters = 'abcdefghijklmnopqrstuvwxyz'
+    $bridgeNs = "${Prefix}br"
+    $plan = for ($i = 0; $i -lt $HostCount + $IsolatedHostCount; $i++) {
+        $isolated = $i -ge $HostCount
+        $number = if ($isolated) { 50 + ($i - $HostCount) + 1 } else { 10 + $i + 1 }
+        [pscustomobject]@{
+            PSTypeName       = 'PSUdp.Test.Host'
+            Name             = [string] $letters[$i]
+            Namespace        = "$Prefix$($letters[$i])"
+            Address          = "$script:Subnet.$number"
+            PrefixLength     = $script:PrefixLength
+            InterfaceName    = $script:InterfaceName
+            BroadcastAddress = "$script:Subnet.255"
+            Isolated         = $isolated
+            Bridge           = if ($isolated) { 'br1' } else { 'br0' }
+            BridgePort       = "v$($letters[$i])"
+        }
+    }
+    $existing = Get-NamespaceList
+    $clash = @(@($bridgeNs) + @($plan.Namespace) | Where-Object { $_ -in $existing })
+    if ($clash) {
+        throw "Network namespace(s) $($clash -join ', ') already exist; choose another -Prefix (or remove them with Remove-TestBroadcastDomain -Prefix $Prefix -Force)."
+    }
+
+    $created = [System.Collections.Generic.List[string]]::new()
+    $script:Domains[$Prefix] = $created
+    try {
+        $null = Invoke-IpCommand netns add $bridgeNs
+        $created.Add($bridgeNs)
+        $null = Invoke-IpCommand -n $bridgeNs link set lo up
+        $bridges = @('br0') + @(if ($IsolatedHostCount) { 'br1' })
+        foreach ($bridge in $bridges) {
+            # STP is off by default, so a port forwards as soon as it is up.
+            $null = Invoke-IpCommand -n $bridgeNs link add $bridge type bridge
+            $null = Invoke-IpCommand -n $bridgeNs link set $bridge up
+        }
+        foreach ($h in $plan) {
+            $null = Invoke-IpCommand netns add $h.Namespace
+            $created.Add($h.Namespace)
+            # Made inside the bridge namespace, the peer goes straight into the host namespace.
+            $null = Invoke-IpCommand -n $bridgeNs link add $h.BridgePort type veth peer name $script:InterfaceName netns $h.Namespace
+            $null = Invoke-IpCommand -n $bridgeNs link set $h.BridgePort master $h.Bridge up
+            $null = Invoke-IpCommand -n $h.Namespace link set lo up
+            $null = Invoke-IpCommand -n $h.Namespace addr add "$($h.Address)/$script:PrefixLength" brd + dev $script:InterfaceName
+            $null = Invoke-IpCommand -n $h.Namespace link set $script:InterfaceName up
+            if (-not $NoDefaultRoute) {
+                $null = Invoke-IpCommand -n $h.Namespace route add default dev $script:InterfaceName
+            }
+        }
+        # Bounded wait until every eth0 reports operstate UP (normally immediate).
+        foreach ($h in $plan) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            while ($true) {
+                $link = Invoke-IpCommand -n $h.Namespace -o link show $script:InterfaceName
+                if ("$link" -match '\bstate UP\b') { break }
+                if ([DateTime]::UtcNow -gt $deadline) { throw "eth0 in $($h.Namespace) did not come up: $link" }
+                Start-Sleep -Milliseconds 50
+            }
+        }
+    }
+    catch {
+        $failure = $_
+        Remove-TestBroadcastDomain -Prefix $Prefix
+        throw "New-TestBroadcastDomain -Prefix $Prefix failed and was rolled back: $($failure.Exception.Message)"
+    }
+
+    $domain = [pscustomobject]@{
+        PSTypeName              = 'PSUdp.Test.BroadcastDomain'
+        Prefix                  = $Prefix
+        BridgeNamespace         = $bridgeNs
+        Namespaces              = @($created)
+        Hosts                   = @($plan)
+        InterfaceName           = $script:InterfaceName
+        Network                 = "$script:Subnet.0"
+        PrefixLength            = $script:PrefixLength
+        BroadcastAddress        = "$script:Subnet.255"
+        LimitedBroadcastAddress = '255.255.255.255'
+        DefaultRoute            = -not $NoDefaultRoute
+    }
+    $domain | Add-Member -MemberType ScriptMethod -Name GetHost -Value {
+        param([string] $Name)
+        $found = $this.Hosts | Where-Object Name -EQ $Name
+        if (-not $found) { throw "No host '$Name' in test domain $($this.Prefix) (hosts: $($this.Hosts.Name -join ', '))." }
+        $found
+    }
+    $domain
+}
+
+function Remove-TestBroadcastDomain {
+    <#
+    .SYNOPSIS
+        Deletes a test broadcast domain: kills the processes in its namespaces, deletes them (which
+        deletes the veths and bridges). Idempotent; safe after a half-made domain or none at all.
+    .PARAMETER Force
+        With -Prefix: also delete namespaces this session did not record but that match the
+        fixture's names (<Prefix>br, <Prefix>a .. <Prefix>z), e.g. left over by a killed run.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Domain')]
+    param(
+        [Parameter(ParameterSetName = 'Domain', Position = 0, ValueFromPipeline)] [AllowNull()] [object] $Domain,
+        [Parameter(ParameterSetName = 'Prefix', Mandatory)] [string] $Prefix,
+        [Parameter(ParameterSetName = 'Prefix')] [switch] $Force
+    )
+    process {
+        if ($PSCmdlet.ParameterSetName -eq 'Domain') {
+            if (-not $Domain) { return }
+            $Prefix = $Domain.Prefix
+        }
+        $names = [System.Collections.Generic.List[string]]::new()
+        if ($script:Domains.ContainsKey($Prefix)) { $script:Domains[$Prefix] | ForEach-Object { $names.Add($_) } }
+        if ($Domain) { $Domain.Namespaces | Where-Object { $_ -notin $names } | ForEach-Object { $names.Add($_) } }
+        $existing = Get-NamespaceList
+        if ($Force) {
+            $pattern = '^' + [regex]::Escape($Prefix) + '(br|[a-z])$'
+            $existing | Where-Object { $_ -match $pattern -and $_ -notin $names } | ForEach-Object { $names.Add($_) }
+        }
+        # Hosts first, the bridge namespace last.
+        $ordered = @($names | Where-Object { $_ -in $existing } | Sort-Object { $_ -eq "${Prefix}br" })
+        foreach ($ns in $ordered) {
+            Stop-NamespaceProcess -Namespace $ns
+            & ip netns del $ns 2>$null
+            if ($LASTEXITCODE -ne 0 -and $ns -in (Get-NamespaceList)) {
+                Write-Warning "Could not delete network namespace $ns."
+            }
+        }
+        $script:Domains.Remove($Prefix)
+    }
+}
+
+function Stop-NamespaceProcess {
+    # Kills (by id) every process inside one namespace, and waits (bounded) until they are gone.
+    param([Parameter(Mandatory)] [string] $Namespace)
+    $ids = @(& ip netns pids $Namespace 2>$null | ForEach-Object { [int] "$_" })
+    foreach ($id in $ids) {
+        try { [System.Diagnostics.Process]::GetProcessById($id).Kill() } catch { Write-Verbose "process $id already gone" }
+    }
+    $deadline = [DateTime]::UtcNow.AddSeconds(5)
+    while ($ids -and [DateTime]::UtcNow -lt $deadline) {
+        $ids = @(& ip netns pids $Namespace 2>$null)
+        if ($ids) { Start-Sleep -Milliseconds 50 }
+    }
+}
+
+#endregion
+
+#region processes
+
+function Start-TestProcess {
+    <#
+    .SYNOPSIS
+        Starts a process (optionally inside a network namespace) with stdout and stderr
+        redirected, and returns the System.Diagnostics.Process. Read its output with
+        Wait-TestProcessOutput / Receive-TestProcessOutput, end it with Stop-TestProcess.
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Diagnostics.Process])]
+    param(
+        [Parameter(Mandatory, Position = 0)] [string] $FilePath,
+        [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
+        # Run it with `ip netns exec <Namespace>`.
+        [string] $Namespace,
+        [string] $WorkingDirectory = $script:PeerDirectory
+    )
+    $psi = [System.Diagnostics.ProcessStartInfo]::new()
+    $all = @(if ($Namespace) { 'netns', 'exec', $Namespace, $FilePath } else { }) + $ArgumentList
+    $psi.FileName = if ($Namespace) { 'ip' } else { $FilePath }
+    foreach ($a in $all) { $psi.ArgumentList.Add([string] $a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.StandardOutputEncoding = [System.Text.UTF8Encoding]::new($false)
+    $psi.StandardErrorEncoding = [System.Text.UTF8Encoding]::new($false)
+    $psi.WorkingDirectory = $WorkingDirectory
+    $psi.Environment['PYTHONUNBUFFERED'] = '1'
+    $psi.Environment['PYTHONUTF8'] = '1'
+    $psi.Environment['PYTHONDONTWRITEBYTECODE'] = '1'
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    $newStream = { param($reader) @{ Reader = $reader; Task = $null; Eof = $false; Lines = [System.Collections.Generic.List[string]]::new(); Cursor = 0 } }
+    $script:Processes[$process.Id] = @{
+        Process     = $process
+        Namespace   = $Namespace
+        CommandLine = (@($psi.FileName) + $all) -join ' '
+        Streams     = [ordered]@{ Output = & $newStream $process.StandardOutput; Error = & $newStream $process.StandardError }
+    }
+    $process
+}
+
+function Start-InTestHost {
+    <#
+    .SYNOPSIS
+        Starts a background process inside a test host's namespace (`ip netns exec <ns> ...`).
+    .EXAMPLE
+        $p = Start-InTestHost -TestHost $domain.GetHost('b') -ArgumentList (Get-TestPython), "$peers/udp_echo_server.py", '--host', '0.0.0.0'
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Diagnostics.Process])]
+    param(
+        [Parameter(Mandatory)] [object] $TestHost,
+        [Parameter(Mandatory)] [string[]] $ArgumentList
+    )
+    $ns = Resolve-TestHostNamespace $TestHost
+    Start-TestProcess -FilePath $ArgumentList[0] -ArgumentList @($ArgumentList | Select-Object -Skip 1) -Namespace $ns
+}
+
+function Wait-TestProcessOutput {
+    <#
+    .SYNOPSIS
+        Waits (bounded) for the next line of a started process that matches a regex, and returns
+        the System.Text.RegularExpressions.Match. Lines before it are consumed. Throws, with the
+        process's output, on timeout or when the process ends first.
+    .EXAMPLE
+        $port = [int] (Wait-TestProcessOutput $p '^LISTENING (\d+)$').Groups[1].Value
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Text.RegularExpressions.Match])]
+    param(
+        [Parameter(Mandatory, Position = 0)] [System.Diagnostics.Process] $Process,
+        [Parameter(Mandatory, Position = 1)] [string] $Pattern,
+        [double] $TimeoutSeconds = 10,
+        [ValidateSet('Output', 'Error')] [string] $Stream = 'Output'
+    )
+    $state = Get-ProcessState $Process
+    $s = $state.Streams[$Stream]
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        Update-ProcessStream $state
+        while ($s.Cursor -lt $s.Lines.Count) {
+            $match = [regex]::Match($s.Lines[$s.Cursor], $Pattern)
+            $s.Cursor++
+            if ($match.Success) { return $match }
+        }
+        if ($s.Eof) {
+            $code = if ($Process.WaitForExit(2000)) { $Process.ExitCode } else { '?' }
+            throw "The process ended (exit $code) without a line matching '$Pattern'.`n$(Format-ProcessOutput $state)"
+        }
+        $left = ($deadline - [DateTime]::UtcNow).TotalMilliseconds
+        if ($left -le 0) {
+            throw "No line matching '$Pattern' within $TimeoutSeconds s.`n$(Format-ProcessOutput $state)"
+        }
+        Wait-ProcessStream $state ([Math]::Min(200, $left))
+    }
+}
+
+function Wait-TestPeerListening {
+    <# .SYNOPSIS Waits for a peer's 'LISTENING <port>' line and returns the port as [int]. #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param([Parameter(Mandatory, Position = 0)] [System.Diagnostics.Process] $Process, [double] $TimeoutSeconds = 10)
+    [int] (Wait-TestProcessOutput -Process $Process -Pattern '^LISTENING (\d+)$' -TimeoutSeconds $TimeoutSeconds).Groups[1].Value
+}
+
+function Receive-TestProcessOutput {
+    <#
+    .SYNOPSIS
+        Returns the lines of a started process not yet consumed (and consumes them). With -Wait it
+        first waits (bounded by -TimeoutSeconds) until the process closes its output.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory, Position = 0)] [System.Diagnostics.Process] $Process,
+        [switch] $Wait,
+        [double] $TimeoutSeconds = 10,
+        [ValidateSet('Output', 'Error')] [string] $Stream = 'Output'
+    )
+    $state = Get-ProcessState $Process
+    $s = $state.Streams[$Stream]
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    Update-ProcessStream $state
+    while ($Wait -and -not $s.Eof) {
+        $left = ($deadline - [DateTime]::UtcNow).TotalMilliseconds
+        if ($left -le 0) { Write-Warning "Output of process $($Process.Id) still open after $TimeoutSeconds s."; break }
+        Wait-ProcessStream $state ([Math]::Min(200, $left))
+        Update-ProcessStream $state
+    }
+    while ($s.Cursor -lt $s.Lines.Count) {
+        $s.Lines[$s.Cursor]
+        $s.Cursor++
+    }
+}
+
+function Stop-TestProcess {
+    <#
+    .SYNOPSIS
+        Ends a started process: SIGTERM (so peers print their summary line, e.g. ECHOED <n>), then
+        SIGKILL after -TimeoutSeconds. -Kill: SIGKILL at once, to the process and its children
+        (e.g. socat's forked children). -PassThru returns its remaining stdout lines. -All ends
+        every process this module started that is still running.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Process')]
+    param(
+        [Parameter(ParameterSetName = 'Process', Mandatory, Position = 0, ValueFromPipeline)]
+        [AllowNull()] [System.Diagnostics.Process[]] $Process,
+        [Parameter(ParameterSetName = 'All', Mandatory)] [switch] $All,
+        [double] $TimeoutSeconds = 5,
+        [switch] $Kill,
+        [switch] $PassThru
+    )
+    process {
+        $targets = if ($All) { @($script:Processes.Values | ForEach-Object Process) } else { @($Process | Where-Object { $_ }) }
+        foreach ($p in $targets) {
+            if ($Kill -and -not $p.HasExited) {
+                try { $p.Kill($true) } catch { Write-Verbose "process $($p.Id): $_" }
+                $null = $p.WaitForExit(5000)
+            }
+            if (-not $p.HasExited) {
+                & kill -s TERM $p.Id 2>$null
+                if (-not $p.WaitForExit([int] ($TimeoutSeconds * 1000))) {
+                    try { $p.Kill($true) } catch { Write-Verbose "process $($p.Id): $_" }
+                    $null = $p.WaitForExit(5000)
+                }
+            }
+            if ($script:Processes.ContainsKey($p.Id)) {
+                $lines = Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5
+                if ($PassThru) { $lines }
+            }
+        }
+    }
+}
+
+function Stop-InTestHost {
+    <# .SYNOPSIS Ends a process started with Start-InTestHost (see Stop-TestProcess). #>
+    [CmdletBinding(DefaultParameterSetName = 'Process')]
+    param(
+        [Parameter(ParameterSetName = 'Process', Mandatory, Position = 0, ValueFromPipeline)]
+        [AllowNull()] [System.Diagnostics.Process[]] $Process,
+        [Parameter(ParameterSetName = 'All', Mandatory)] [switch] $All,
+        [double] $TimeoutSeconds = 5,
+        [switch] $Kill,
+        [switch] $PassThru
+    )
+    process { Stop-TestProcess @PSBoundParameters }
+}
+
+function Invoke-TestProcess {
+    # Runs a process to its end (bounded) and returns ExitCode, Output, Error, TimedOut.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] [string] $FilePath,
+        [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
+        [string] $Namespace,
+        [double] $TimeoutSeconds = 30
+    )
+    $p = Start-TestProcess -FilePath $FilePath -ArgumentList $ArgumentList -Namespace $Namespace
+    $timedOut = -not $p.WaitForExit([int] ($TimeoutSeconds * 1000))
+    if ($timedOut) { try { $p.Kill($true) } catch { Write-Verbose "$_" }; $null = $p.WaitForExit(5000) }
+    $output = @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5)
+    $errors = @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5 -Stream Error)
+    $code = if ($p.WaitForExit(5000)) { $p.ExitCode } else { -1 }
+    $global:LASTEXITCODE = $code
+    $script:Processes.Remove($p.Id)
+    [pscustomobject]@{
+        PSTypeName = 'PSUdp.Test.ProcessResult'
+        ExitCode   = $code
+        Output     = $output
+        Error      = $errors
+        TimedOut   = $timedOut
+    }
+}
+
+function Invoke-InTestHost {
+    <#
+    .SYNOPSIS
+        Runs `ip netns exec <namespace> <ArgumentList>` to its end (bounded) and returns its stdout
+        lines; sets $LASTEXITCODE. A non-zero exit is a non-terminating error (with stderr) unless
+        -PassThru, which returns an object with ExitCode, Output, Error, TimedOut instead.
+    .EXAMPLE
+        Invoke-InTestHost -TestHost $domain.GetHost('a') -ArgumentList ip, -4, -o, addr, show, dev, eth0
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object] $TestHost,
+        [Parameter(Mandatory)] [string[]] $ArgumentList,
+        [double] $TimeoutSeconds = 30,
+        [switch] $PassThru
+    )
+    $ns = Resolve-TestHostNamespace $TestHost
+    $result = Invoke-TestProcess -FilePath $ArgumentList[0] -ArgumentList @($ArgumentList | Select-Object -Skip 1) -Namespace $ns -TimeoutSeconds $TimeoutSeconds
+    if ($PassThru) { return $result }
+    if ($result.ExitCode -ne 0) {
+        Write-Error -Message "In $ns, '$($ArgumentList -join ' ')' exited with $($result.ExitCode)$(if ($result.TimedOut) { ' (timed out)' }): $($result.Error -join "`n")" -ErrorId 'TestHostCommandFailed' -TargetObject $ns
+    }
+    $result.Output
+}
+
+#endregion
+
+#region peers
+
+function Get-TestPython {
+    <# .SYNOPSIS The python3 executable for the peers ($env:PSUDP_TEST_PYTHON, else python3 on PATH, shims resolved). #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    if ($script:Python) { return $script:Python }
+    $candidate = if ($env:PSUDP_TEST_PYTHON) { $env:PSUDP_TEST_PYTHON } else { 'python3' }
+    $resolved = & $candidate -c 'import sys; print(sys.executable)' 2>$null
+    if ($LASTEXITCODE -ne 0 -or -not $resolved) { throw "python3 not found ('$candidate'); the test peers need Python 3." }
+    $script:Python = "$resolved".Trim()
+    $script:Python
+}
+
+function Get-TestPeerPath {
+    <# .SYNOPSIS Full path of a peer script in tests/peers (e.g. udp_receiver -> .../udp_receiver.py). #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory, Position = 0)] [string] $Name)
+    if (-not $Name.EndsWith('.py')) { $Name += '.py' }
+    $path = Join-Path $script:PeerDirectory $Name
+    if (-not (Test-Path -LiteralPath $path)) { throw "No peer '$Name' in $script:PeerDirectory." }
+    $path
+}
+
+function Start-TestPeer {
+    <#
+    .SYNOPSIS
+        Starts a peer (tests/peers/<Name>.py) in the background, here or inside a test host.
+    .EXAMPLE
+        $rx = Start-TestPeer udp_receiver '--port', '0', '--count', '1'; $port = Wait-TestPeerListening $rx
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Diagnostics.Process])]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof')]
+        [string] $Name,
+        [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
+        [object] $TestHost
+    )
+    $ns = if ($TestHost) { Resolve-TestHostNamespace $TestHost } else { $null }
+    Start-TestProcess -FilePath (Get-TestPython) -ArgumentList (@(Get-TestPeerPath $Name) + $ArgumentList) -Namespace $ns
+}
+
+function Invoke-TestPeer {
+    <#
+    .SYNOPSIS
+        Runs a peer to its end (bounded), here or inside a test host; returns ExitCode, Output,
+        Error, TimedOut.
+    .EXAMPLE
+        (Invoke-TestPeer udp_echo_client '127.0.0.1', $port, '--text', 'hi').Output | Should -Match '^REPLY '
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof')]
+        [string] $Name,
+        [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
+        [object] $TestHost,
+        [double] $TimeoutSeconds = 30
+    )
+    $ns = if ($TestHost) { Resolve-TestHostNamespace $TestHost } else { $null }
+    Invoke-TestProcess -FilePath (Get-TestPython) -ArgumentList (@(Get-TestPeerPath $Name) + $ArgumentList) -Namespace $ns -TimeoutSeconds $TimeoutSeconds
+}
+
+function ConvertFrom-PeerLine {
+    <#
+    .SYNOPSIS
+        Parses peer lines 'RECV|REPLY|ECHO|DROPPED|IGNORED <addr> <port> <hex> [<dst>]' into objects
+        with Kind, Address, Port, Hex, Payload (byte[]), Destination. Other lines are skipped.
+    #>
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)] [AllowEmptyString()] [string[]] $Line)
+    process {
+        foreach ($l in $Line) {
+            if ($l -match '^(RECV|REPLY|ECHO|DROPPED|IGNORED) (\S+) (\d+) ([0-9a-f]*)(?: (\S+))?$') {
+                $hex = $Matches[4]
+                [pscustomobject]@{
+                    PSTypeName  = 'PSUdp.Test.PeerDatagram'
+                    Kind        = $Matches[1]
+                    Address     = $Matches[2]
+                    Port        = [int] $Matches[3]
+                    Hex         = $hex
+                    Payload     = [byte[]] @(for ($i = 0; $i -lt $hex.Length; $i += 2) { [Convert]::ToByte($hex.Substring($i, 2), 16) })
+                    Destination = $Matches[5]
+                }
+            }
+        }
+    }
+}
+
+function Get-FreeUdpPort {
+    <# .SYNOPSIS A UDP port that is free right now on 127.0.0.1 (for programs that cannot bind port 0 and report it, e.g. socat). #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param([string] $Address = '127.0.0.1')
+    $client = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Parse($Address), 0))
+    try { $client.Client.LocalEndPoint.Port } finally { $client.Dispose() }
+}
+
+#endregion
+
+Export-ModuleMember -Function @(
+    'Test-CanCreateNetworkNamespace', 'New-TestBroadcastDomain', 'Remove-TestBroadcastDomain',
+    'Start-TestProcess', 'Start-InTestHost', 'Wait-TestProcessOutput', 'Wait-TestPeerListening',
+    'Receive-TestProcessOutput', 'Stop-TestProcess', 'Stop-InTestHost', 'Invoke-TestProcess',
+    'Invoke-InTestHost', 'Get-TestPython', 'Get-TestPeerPath', 'Start-TestPeer', 'Invoke-TestPeer',
+    'ConvertFrom-PeerLine', 'Get-FreeUdpPort'
+)

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""udp_echo_client.py - the textbook UDP echo client.
+
+Sends one payload to HOST:PORT and waits --timeout seconds (default 2) for the reply. Like the
+classic echo clients it accepts a reply only from the address and port it sent to. Prints one of:
+
+    REPLY <src addr> <src port> <payload hex>    exit 0
+    TIMEOUT                                      exit 1
+    REFUSED                                      exit 2 (ICMP port unreachable: nothing listens)
+
+With --unconnected the socket is not connected: replies from anywhere reach it, a reply from a
+different address or port is reported as ``IGNORED <src addr> <src port> <payload hex>`` and the
+client keeps waiting; ICMP port unreachable is then not reported (Linux only reports it on
+connected sockets), so a closed port gives TIMEOUT.
+
+Exit code 64: destination not allowed (only loopback; 198.51.100.0/24 inside a test namespace).
+
+Examples:
+    udp_echo_client.py 127.0.0.1 7 --text ping
+    udp_echo_client.py ::1 9000 --hex 00ff --timeout 1 --bind '[::1]:0'
+"""
+
+import argparse
+import select
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
+import peerlib  # noqa: E402  (tests/peers/peerlib.py)
+
+
+def same_endpoint(a, b):
+    return peerlib.plain_address(a[0]) == peerlib.plain_address(b[0]) and a[1] == b[1]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("host", help="echo server address or name")
+    parser.add_argument("port", type=int, help="echo server port")
+    peerlib.add_payload_arguments(parser)
+    parser.add_argument("--timeout", type=peerlib.positive_seconds, default=2.0, help="seconds to wait for the reply (default 2, max 600)")
+    parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0")
+    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
+    parser.add_argument("--unconnected", action="store_true", help="use sendto/recvfrom on an unconnected socket")
+    parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer (default 65535)")
+    args = parser.parse_args(argv)
+    payload = peerlib.payload_from_args(parser, args)
+
+    family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
+    peerlib.check_destination(sockaddr[0])
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            if args.bind:
+                bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
+                sock.bind((bind_host, bind_port))
+            if args.unconnected:
+                sock.sendto(payload, sockaddr)
+            else:
+                sock.connect(sockaddr)
+                sock.send(payload)
+            deadline = time.monotonic() + args.timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    peerlib.emit("TIMEOUT")
+                    return 1
+                ready, _, _ = select.select([sock], [], [], remaining)
+                if not ready:
+                    continue
+                data, source = sock.recvfrom(args.bufsize)
+                fields = (peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data))
+                if same_endpoint(source, sockaddr):
+                    peerlib.emit("REPLY", *fields)
+                    return 0
+                peerlib.emit("IGNORED", *fields)
+    except ConnectionRefusedError:
+        peerlib.emit("REFUSED")
+        return 2
+    except OSError as exc:
+        peerlib.error(type(exc).__name__, exc)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""udp_sender.py - the textbook UDP sender.
+
+Sends --count datagrams (same payload) to HOST:PORT from one socket and prints, per datagram:
+
+    SENT <source port> <payload length>
+
+Examples:
+    udp_sender.py 127.0.0.1 9000 --text 'hello'
+    udp_sender.py ::1 9000 --hex 'de ad be ef' --count 3 --bind '[::1]:0'
+
+Exit codes: 0 sent, 1 socket error (an ``ERROR <kind> <message>`` line on stderr),
+64 destination not allowed (only loopback; 198.51.100.0/24 inside a test namespace).
+"""
+
+import argparse
+import socket
+import sys
+
+sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
+import peerlib  # noqa: E402  (tests/peers/peerlib.py)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("host", help="destination address or name")
+    parser.add_argument("port", type=int, help="destination port")
+    peerlib.add_payload_arguments(parser)
+    parser.add_argument("--count", type=int, default=1, help="datagrams to send (1-10000, default 1)")
+    parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0 or [::1]:5000")
+    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.count <= 10000:
+        parser.error("--count must be 1-10000")
+    payload = peerlib.payload_from_args(parser, args)
+
+    family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
+    peerlib.check_destination(sockaddr[0])
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            if args.bind:
+                bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
+                sock.bind((bind_host, bind_port))
+            for _ in range(args.count):
+                sent = sock.sendto(payload, sockaddr)
+                peerlib.emit("SENT", sock.getsockname()[1], sent)
+    except OSError as exc:
+        peerlib.error(type(exc).__name__, exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
