@@ -78,3 +78,45 @@ Describe 'about_PSUdp' {
         $about | Should -Match 'Pester'
     }
 }
+
+Describe 'the examples of <Name> run' -ForEach $cmdlets {
+    BeforeDiscovery {
+        Import-Module "$PSScriptRoot/../../tools/MarkdownHelp.psm1" -Force
+        $page = Read-MarkdownHelp -Path (Join-Path $PSScriptRoot "../../docs/en-US/$Name.md")
+        # Run what touches loopback only and does not wait for traffic from outside the example
+        # (a listener on a fixed port); ports are swapped for a test peer's.
+        $examples = @($page.Examples | Where-Object {
+                $code = $_.Code
+                ($code -match '127\.0\.0\.1|::1|-Port 0\b') -and
+                ($code -notmatch '\b(?!127\.)(\d{1,3}\.){3}\d{1,3}\b') -and
+                ($code -notmatch '(Receive-UdpDatagram|Start-UdpEcho) -Port [1-9]') -and
+                ($code -notmatch '^\s*Describe ')
+            } | ForEach-Object { @{ Title = $_.Title; Code = $_.Code; Remarks = ($_.Remarks -join "`n") } })
+    }
+
+    BeforeAll {
+        $peer = New-Object System.Net.Sockets.Socket 'InterNetworkV6', 'Dgram', 'Udp'
+        $peer.DualMode = $true
+        $peer.Bind([System.Net.IPEndPoint]::new([ipaddress]::IPv6Any, 0))
+        $port = $peer.LocalEndPoint.Port
+        Set-Content (Join-Path $TestDrive 'events.log') 'app: started', 'app: backup finished'
+    }
+    AfterAll { $peer.Dispose() }
+
+    It '<Title>' -ForEach $examples {
+        $code = $Code -replace '-Port [1-9]\d*', "-Port $port"
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; Set-Location '$TestDrive'; $code")
+            $async = $ps.BeginInvoke()
+            $async.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'an example must end by itself'
+            $null = $ps.EndInvoke($async)
+            foreach ($record in $ps.Streams.Error) {
+                # An example may show an error on purpose; it then names the error in its text.
+                $id = ($record.FullyQualifiedErrorId -split ',')[0]
+                $Remarks | Should -Match $id -Because "the example failed: $record"
+            }
+        }
+        finally { $ps.Dispose() }
+    }
+}
