@@ -154,7 +154,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         if (!resolved.TryGetValue(name, out IPAddress? address))
         {
             // A name is sent to once, at its first address (IPv4 first unless -IPv6).
-            address = Addresses.Resolve(name, FamilyChoice)[0];
+            address = Addresses.Resolve(name, FamilyChoice, PipelineStopToken)[0];
             resolved[name] = address;
             WriteVerbose($"{name} is {address}.");
         }
