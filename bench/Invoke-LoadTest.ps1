@@ -24,10 +24,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 
-function Get-PwshCommand {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
-}
+Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PSUdpTestUtilities.psm1')   # Get-PwshCommand
 
 # The kernel's drop count for the socket bound to 127.0.0.1:<port>, from /proc/net/udp.
 function Get-SocketDrops([int] $Port) {

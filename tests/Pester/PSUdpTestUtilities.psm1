@@ -48,6 +48,13 @@ function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
     finally { if ($socket) { $socket.Dispose() } }
 }
 
+# Polls a condition (bounded) instead of sleeping a fixed time; returns its last value.
+function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (-not (& $Condition) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
+    & $Condition
+}
+
 function Get-OpenDescriptorCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore).Count }
 
 # The sockets this process holds open (Linux): what a leaked UDP socket would add to.

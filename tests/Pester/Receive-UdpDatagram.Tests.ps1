@@ -15,18 +15,12 @@ BeforeAll {
         [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
     }
 
-    function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-        while (-not (& $Condition) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-        & $Condition
-    }
 
-    function Get-FreePort { Get-ClosedUdpPort }
 }
 
 Describe 'Receive-UdpDatagram' {
     It 'writes each datagram as it arrives, not at the end' {
-        $port = Get-FreePort
+        $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; Count = 2; LocalAddress = '127.0.0.1' }
         try {
             Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
@@ -71,7 +65,7 @@ Describe 'Receive-UdpDatagram' {
     }
 
     It 'stops after -Count datagrams' {
-        $port = Get-FreePort
+        $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; Count = 3; LocalAddress = '127.0.0.1' }
         try {
             Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
@@ -85,7 +79,7 @@ Describe 'Receive-UdpDatagram' {
     }
 
     It 'stops after -TimeoutSeconds and frees the port' {
-        $port = Get-FreePort
+        $port = Get-ClosedUdpPort
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $got = @(Receive-UdpDatagram -Port $port -TimeoutSeconds 0.5)
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 1.5
@@ -95,7 +89,7 @@ Describe 'Receive-UdpDatagram' {
     }
 
     It 'returns within a second of Ctrl+C (Stop) and the port binds again at once' {
-        $port = Get-FreePort
+        $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; LocalAddress = '127.0.0.1' }
         try {
             Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue

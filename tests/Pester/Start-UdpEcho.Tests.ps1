@@ -10,11 +10,6 @@ BeforeAll {
     $ChineseHex = [Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($Chinese))
     $BinaryHex = [Convert]::ToHexString([byte[]](0..255))
 
-    function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-        while (-not (& $Condition) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-        & $Condition
-    }
 }
 
 Describe 'Start-UdpEcho' {

@@ -31,6 +31,22 @@ public class EchoGuardTests
         Assert.NotNull(new EchoGuard(Own, 0).Refuse(IPAddress.Parse("198.51.100.255"), 5000, IPAddress.Parse("198.51.100.255")));
 
     [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void AWildcardServerRefusesItsPortOnTheAddressTheDatagramCameTo(string bound)
+    {
+        var guard = new EchoGuard(new IPEndPoint(IPAddress.Parse(bound), 40000), 0);
+        var self = IPAddress.Parse("198.51.100.12");
+        Assert.Equal("the server's own endpoint", guard.Refuse(self, 40000, self));
+        Assert.Equal("the server's own endpoint", guard.Refuse(IPAddress.Parse("127.0.0.2"), 40000, self));
+        Assert.Null(guard.Refuse(IPAddress.Parse("198.51.100.13"), 40000, self)); // another host's server
+    }
+
+    [Fact]
+    public void ASpecificServerAnswersTheSamePortOnAnotherAddress() =>
+        Assert.Null(new EchoGuard(Own, 0).Refuse(IPAddress.Parse("127.0.0.2"), 40000, IPAddress.Loopback));
+
+    [Theory]
     [InlineData("127.0.0.1", 5000)]
     [InlineData("::1", 5000)]
     [InlineData("198.51.100.12", 1024)]

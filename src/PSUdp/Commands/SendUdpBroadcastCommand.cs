@@ -73,7 +73,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
         }
         catch (UdpException e)
         {
-            Dispose(true);
+            CloseRoutes();
             ThrowUdpError(e);
         }
     }
@@ -125,15 +125,20 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
     {
         if (disposing)
         {
-            foreach (var route in routes)
-            {
-                route.Sender.Dispose();
-            }
-
-            routes.Clear();
+            CloseRoutes();
         }
 
         base.Dispose(disposing);
+    }
+
+    private void CloseRoutes()
+    {
+        foreach (var route in routes)
+        {
+            route.Sender.Dispose();
+        }
+
+        routes.Clear();
     }
 
     private void AddRoute(SocketOptions options, IPAddress destination, string via)

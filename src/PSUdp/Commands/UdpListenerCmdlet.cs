@@ -112,7 +112,10 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
 
         listener!.Start();
         WriteDatagrams(listener);
-        ReportEnd(listener);
+        if (!PipelineStopToken.IsCancellationRequested)
+        {
+            ReportEnd(listener);
+        }
     }
 
     /// <summary>Anything a subclass reports once its foreground listener has ended.</summary>

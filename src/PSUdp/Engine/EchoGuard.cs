@@ -11,8 +11,10 @@ namespace PSUdp.Engine;
 /// an echo service to refuse: sources that cannot be answered (broadcast, multicast, unspecified
 /// addresses, port 0), the ports of the UDP services that answer every datagram (echo 7, daytime
 /// 13, qotd 17, chargen 19, time 37: the inetd rule against echo-chargen loops), the server's own
-/// endpoint, and more than <see cref="MaximumRate"/> echoes per second to one peer (a token bucket),
-/// so two echo servers pointed at each other cannot loop at full speed. Used by one thread only.
+/// endpoint (for a wildcard bind: its port on the address the datagram came to, or on loopback),
+/// and more than <see cref="MaximumRate"/> echoes per second to one peer (a token bucket that
+/// holds one second's worth). Two echo servers pointed at each other therefore exchange one burst
+/// and then one of them refuses the datagram in flight, which ends the loop. Used by one thread only.
 /// </summary>
 internal sealed class EchoGuard
 {
@@ -52,7 +54,7 @@ internal sealed class EchoGuard
             return $"source port {port}, a service that answers every datagram";
         }
 
-        if (port == own.Port && (remote.Equals(Addresses.Normalize(own.Address)) || IPAddress.IsLoopback(remote) && IsWildcard(own.Address)))
+        if (IsOwnEndPoint(remote, port, local))
         {
             return "the server's own endpoint";
         }
@@ -94,6 +96,13 @@ internal sealed class EchoGuard
     // style), is a forged or reflected broadcast: answering it would flood the segment.
     private static bool IsDirectedBroadcastSource(IPAddress remote, IPAddress local) =>
         remote.AddressFamily == AddressFamily.InterNetwork && remote.Equals(local) && remote.GetAddressBytes()[3] == 255;
+
+    // A server bound to a wildcard owns that port on every local address. A source equal to the
+    // address the datagram arrived at is one of them, and so is loopback; an echo there would
+    // come straight back to this server.
+    private bool IsOwnEndPoint(IPAddress remote, int port, IPAddress local) =>
+        port == own.Port && (remote.Equals(Addresses.Normalize(own.Address)) ||
+            IsWildcard(own.Address) && (remote.Equals(local) || IPAddress.IsLoopback(remote)));
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 

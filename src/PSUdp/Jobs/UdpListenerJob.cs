@@ -42,14 +42,19 @@ public sealed class UdpListenerJob : Job
     /// <summary>Datagrams dropped so far because nobody read the job's output.</summary>
     public long Dropped => listener.Queue.Dropped;
 
+    /// <summary>Datagrams an echo server's loop guard did not answer (and did not write); 0 for a receiver.</summary>
+    public long Refused => listener is EchoServer echo ? echo.Refused : 0;
+
     /// <summary>The bound endpoint, such as [::]:50123.</summary>
     public override string Location => Addresses.Format(listener.LocalEndPoint);
 
     /// <summary>True while output, warnings or errors wait to be received.</summary>
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0;
 
-    /// <summary>How many datagrams came and how many were dropped.</summary>
-    public override string StatusMessage => $"{Received:N0} received, {Dropped:N0} dropped";
+    /// <summary>How many datagrams came (or were echoed), refused and dropped.</summary>
+    public override string StatusMessage => listener is EchoServer
+        ? $"{Received:N0} echoed, {Refused:N0} refused, {Dropped:N0} dropped"
+        : $"{Received:N0} received, {Dropped:N0} dropped";
 
     /// <summary>Stops the listener, closes its socket and waits for the job to end.</summary>
     public override void StopJob()
