@@ -160,19 +160,16 @@ function Read-MarkdownHelp {
         $page = Split-FrontMatter (Get-Content -LiteralPath $Path)
         $title = @(Split-Section @(Get-Block $page.Body) 1)
         if (-not $title) { throw "$Path has no '# <command name>' heading." }
-        # Every section of the schema, empty unless the page has it; the keys ignore case.
+        # Keys ignore case; a section the page lacks reads as $null, which every reader takes as empty.
         $sections = @{}
-        foreach ($name in 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS') {
-            $sections[$name] = @()
-        }
         foreach ($section in Split-Section $title[0].Blocks 2) { $sections[$section.Title] = @($section.Blocks) }
-        $links = ($sections['RELATED LINKS'] | ForEach-Object Text) -join "`n"
+        $links = $(foreach ($block in $sections['RELATED LINKS']) { $block.Text }) -join "`n"
 
         [pscustomobject]@{
             Name        = $title[0].Title
-            Synopsis    = (Get-Paragraph $sections.SYNOPSIS) -join ' '
-            Description = @(Get-Paragraph $sections.DESCRIPTION)
-            Syntax      = @(foreach ($s in Split-Section $sections.SYNTAX 3) {
+            Synopsis    = (Get-Paragraph $sections['SYNOPSIS']) -join ' '
+            Description = @(Get-Paragraph $sections['DESCRIPTION'])
+            Syntax      = @(foreach ($s in Split-Section $sections['SYNTAX'] 3) {
                     [pscustomobject]@{
                         ParameterSetName = $s.Title -replace '\s*\(Default\)$'
                         IsDefault        = $s.Title -match '\(Default\)$'
@@ -181,11 +178,11 @@ function Read-MarkdownHelp {
                 })
             # CommonParameters and WorkflowCommonParameters are boilerplate, not parameters of the page.
             # A foreach statement, because Where-Object turns a throw further down the pipeline into a mere error.
-            Parameters  = @(foreach ($s in Split-Section $sections.PARAMETERS 3) { if ($s.Title -like '-*') { Read-Parameter $s } })
-            Inputs      = @(foreach ($s in Split-Section $sections.INPUTS 3) { Read-TypeSection $s })
-            Outputs     = @(foreach ($s in Split-Section $sections.OUTPUTS 3) { Read-TypeSection $s })
-            Notes       = @(Get-Paragraph $sections.NOTES)
-            Examples    = @(foreach ($s in Split-Section $sections.EXAMPLES 3) { Read-Example $s })
+            Parameters  = @(foreach ($s in Split-Section $sections['PARAMETERS'] 3) { if ($s.Title -like '-*') { Read-Parameter $s } })
+            Inputs      = @(foreach ($s in Split-Section $sections['INPUTS'] 3) { Read-TypeSection $s })
+            Outputs     = @(foreach ($s in Split-Section $sections['OUTPUTS'] 3) { Read-TypeSection $s })
+            Notes       = @(Get-Paragraph $sections['NOTES'])
+            Examples    = @(foreach ($s in Split-Section $sections['EXAMPLES'] 3) { Read-Example $s })
             Links       = @(foreach ($match in [regex]::Matches($links, '\[([^\]]+)\]\(([^)]*)\)')) {
                     [pscustomobject]@{ Text = $match.Groups[1].Value; Uri = $match.Groups[2].Value }
                 })
@@ -276,7 +273,7 @@ function Write-MamlCommand($Writer, $Page) {
                 Write-Maml $Writer 'command:syntaxItem' {
                     Write-Maml $Writer 'maml:name' $Page.Name
                     foreach ($name in $names) {
-                        foreach ($parameter in $Page.Parameters) { if ($parameter.Name -eq $name) { Write-MamlParameter $Writer $parameter -InSyntax } }
+                        foreach ($parameter in @($Page.Parameters).Where({ $_.Name -eq $name })) { Write-MamlParameter $Writer $parameter -InSyntax }
                     }
                 }
             }
@@ -351,13 +348,12 @@ function ConvertTo-MamlHelp {
 
 # Words wrapped to the width of an about topic; Get-Help prints the file as it is.
 function Format-Wrapped([string] $Text, [string] $Indent, [string] $HangingIndent, [int] $Width = 80) {
-    $line = $Indent
-    foreach ($word in $Text -split '\s+' | Where-Object { $_ }) {
-        if ($line.Trim() -and $line.Length + 1 + $word.Length -gt $Width) { $line; $line = $HangingIndent + $word }
-        elseif ($line.Trim()) { $line += " $word" }
-        else { $line += $word }
+    $line = ''
+    foreach ($word in -split $Text) {
+        if ($line -and $Indent.Length + $line.Length + 1 + $word.Length -gt $Width) { $Indent + $line; $line = ''; $Indent = $HangingIndent }
+        $line = "$line $word".TrimStart()
     }
-    if ($line.Trim()) { $line }
+    if ($line) { $Indent + $line }
 }
 
 function ConvertTo-AboutHelp {
@@ -386,7 +382,7 @@ function ConvertTo-AboutHelp {
             default {
                 foreach ($paragraph in Join-Line $block.Text) {
                     if ($paragraph.StartsWith('|')) { "    $paragraph" }
-                    elseif ($paragraph -match '^([-*+]|\d+\.)\s') { Format-Wrapped $paragraph '    ' (' ' * (4 + $Matches[0].Length)) }
+                    elseif ($paragraph -match $script:ListItem) { Format-Wrapped $paragraph '    ' (' ' * (4 + $Matches[0].Length)) }
                     else { Format-Wrapped $paragraph '    ' '    ' }
                 }
             }

@@ -50,6 +50,11 @@ function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
 
 function Get-OpenDescriptorCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore).Count }
 
+# The sockets this process holds open (Linux): what a leaked UDP socket would add to.
+function Get-OpenSocketCount {
+    @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
+}
+
 # A python peer from tests/peers, started with redirected output; waits for its LISTENING line.
 function Start-PythonPeer([string] $Script, [string[]] $Arguments) {
     $info = [System.Diagnostics.ProcessStartInfo]::new('python3')

@@ -103,6 +103,16 @@ public class DatagramReceiverTests
     }
 
     [Fact]
+    public void EndsAShortDurationOnTime()
+    {
+        var clock = Stopwatch.StartNew();
+        using var receiver = Start(new ListenerOptions { Duration = TimeSpan.FromMilliseconds(20) });
+        Assert.Empty(receiver.Queue.Drain(new CancellationTokenSource(5000).Token));
+        // Before the fix the first receive slept its full 100 ms wake-up before seeing the deadline.
+        Assert.InRange(clock.ElapsedMilliseconds, 15, 99);
+    }
+
+    [Fact]
     public void StopEndsTheLoopWithinASecondAndFreesThePort()
     {
         var receiver = Start(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback } });

@@ -23,6 +23,7 @@ internal static class ErrorRecords
         UdpErrorKind.UnknownEncoding => ErrorCategory.InvalidArgument,
         UdpErrorKind.AddressNotAvailable => ErrorCategory.InvalidArgument,
         UdpErrorKind.NoBroadcastAddress => ErrorCategory.InvalidArgument,
+        UdpErrorKind.InvalidTarget => ErrorCategory.InvalidArgument,
         UdpErrorKind.PortUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.NetworkUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.ReplyTimeout => ErrorCategory.OperationTimeout,

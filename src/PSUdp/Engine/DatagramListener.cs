@@ -93,8 +93,23 @@ internal abstract class DatagramListener : IDisposable
             : long.MaxValue;
         try
         {
-            while (!stopping && Stopwatch.GetTimestamp() < deadline)
+            bool lastSlice = false;
+            while (!stopping)
             {
+                long now = Stopwatch.GetTimestamp();
+                if (now >= deadline)
+                {
+                    break;
+                }
+
+                // Near the deadline, wait only for what is left, so a timeout ends on time.
+                long leftMilliseconds = (deadline - now) * 1000 / Stopwatch.Frequency;
+                if (!lastSlice && leftMilliseconds < WakeMilliseconds)
+                {
+                    lastSlice = true;
+                    Socket.ReceiveTimeout = (int)Math.Max(1, leftMilliseconds);
+                }
+
                 UdpDatagram datagram;
                 try
                 {

@@ -152,6 +152,8 @@ internal sealed class DatagramSender : IDisposable
             {
                 SocketError.NetworkUnreachable or SocketError.HostUnreachable => new UdpException(UdpErrorKind.NetworkUnreachable,
                     $"{endPoint} cannot be reached from this host ({e.SocketErrorCode}). Check the address, the routes and the network connection.", endPoint, e),
+                SocketError.InvalidArgument or SocketError.AddressNotAvailable => new UdpException(UdpErrorKind.InvalidTarget,
+                    $"The system cannot send to {endPoint}: that address cannot be a destination. Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.", endPoint, e),
                 SocketError.MessageSize => new UdpException(UdpErrorKind.PayloadTooLarge,
                     $"The system refused a {payload.Length:N0}-byte datagram to {endPoint} as too large. Send smaller datagrams.", endPoint, e),
                 SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,

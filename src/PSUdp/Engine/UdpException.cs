@@ -44,6 +44,9 @@ public enum UdpErrorKind
     /// <summary>The network interface has no IPv4 broadcast address.</summary>
     NoBroadcastAddress,
 
+    /// <summary>The address cannot be a destination, such as 0.0.0.42 (the system resolves '42' so).</summary>
+    InvalidTarget,
+
     /// <summary>The network is unreachable from this host.</summary>
     NetworkUnreachable,
 

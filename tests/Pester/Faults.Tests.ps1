@@ -1,0 +1,120 @@
+BeforeAll {
+    Import-Module PSUdp
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+
+    # Runs a script in a second runspace of this process and stops it as Ctrl+C would, once
+    # $Ready says the phase under test has begun. Returns how long Stop took.
+    function Measure-Stop([string] $Script, [scriptblock] $Ready) {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; $Script")
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (& $Ready) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
+            & $Ready | Should -BeTrue -Because 'the phase under test must begin'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+}
+
+Describe 'the caller stops' {
+    It 'Ctrl+C while receiving returns within a second and closes the socket' {
+        $port = Get-ClosedUdpPort
+        $before = Get-OpenSocketCount
+        Measure-Stop "Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1" { -not (Test-UdpPortFree $port) } |
+            Should -BeLessThan 1
+        Test-UdpPortFree $port | Should -BeTrue
+        Get-OpenSocketCount | Should -BeLessOrEqual $before
+    }
+
+    It 'Ctrl+C while waiting for a reply returns within a second' {
+        $peer = New-TestPeer
+        try {
+            $script = "Send-UdpDatagram 127.0.0.1 $($peer.LocalEndPoint.Port) 'x' -WaitForReply -TimeoutSeconds 30"
+            Measure-Stop $script { $peer.Available -gt 0 } | Should -BeLessThan 1
+        }
+        finally { $peer.Dispose() }
+    }
+
+    It 'Ctrl+C while sending a long pipeline returns within a second' {
+        $peer = New-TestPeer
+        try {
+            $peer.ReceiveBufferSize = 1MB
+            $script = "1..10000000 | Send-UdpDatagram 127.0.0.1 $($peer.LocalEndPoint.Port)"
+            Measure-Stop $script { $peer.Available -gt 0 } | Should -BeLessThan 1
+        }
+        finally { $peer.Dispose() }
+    }
+
+    It 'Select-Object -First 1 ends the receiver early and frees the port' {
+        $port = Get-ClosedUdpPort
+        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; 1..5 | ForEach-Object { Send-UdpDatagram 127.0.0.1 $p "n$_" -ErrorAction Ignore } } -ArgumentList $port
+        try {
+            Import-Module PSUdp
+            $first = Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -TimeoutSeconds 10 | Select-Object -First 1
+            $first.Text | Should -BeExactly 'n1'
+            Test-UdpPortFree $port | Should -BeTrue
+        }
+        finally { $job | Wait-Job -Timeout 10 | Remove-Job -Force }
+    }
+
+    It 'a downstream command that throws ends the receiver and frees the port' {
+        $port = Get-ClosedUdpPort
+        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; Send-UdpDatagram 127.0.0.1 $p 'boom' } -ArgumentList $port
+        try {
+            { Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -TimeoutSeconds 10 | ForEach-Object { throw "downstream: $($_.Text)" } } |
+                Should -Throw 'downstream: boom'
+            Test-UdpPortFree $port | Should -BeTrue
+        }
+        finally { $job | Wait-Job -Timeout 10 | Remove-Job -Force }
+    }
+
+    It 'Stop-Job frees the port at once' {
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -AsJob
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $job | Stop-Job
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 1
+        Test-UdpPortFree $job.LocalPort | Should -BeTrue
+        $job | Remove-Job
+    }
+}
+
+Describe 'the peer is gone' {
+    It 'a long pipeline to a closed port goes on and reports each refusal, not fatally' {
+        $port = Get-ClosedUdpPort
+        $errors = $null
+        $sent = @(1..20 | ForEach-Object { "n$_"; Start-Sleep -Milliseconds 5 } |
+            Send-UdpDatagram 127.0.0.1 $port -PassThru -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $sent.Count | Should -Be 20
+        @($errors).Count | Should -BeGreaterThan 0
+        $errors | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'PortUnreachable,PSUdp.Commands.SendUdpDatagramCommand' }
+    }
+}
+
+Describe 'start and stop cycles' {
+    It '1,000 receiver jobs started and stopped leave no descriptors, threads or memory behind' {
+        $process = Get-Process -Id $PID
+        $cycle = {
+            $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -AsJob
+            Send-UdpDatagram 127.0.0.1 $job.LocalPort 'x'
+            $job | Stop-Job
+            $job | Remove-Job
+        }
+        1..50 | ForEach-Object $cycle
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+        $process.Refresh()
+        $fd0, $threads0, $memory0 = (Get-OpenDescriptorCount), $process.Threads.Count, [GC]::GetTotalMemory($true)
+        1..1000 | ForEach-Object $cycle
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+        $process.Refresh()
+        $fd1, $threads1, $memory1 = (Get-OpenDescriptorCount), $process.Threads.Count, [GC]::GetTotalMemory($true)
+        Write-Host ("    1,000 receiver job cycles: descriptors {0} -> {1}, threads {2} -> {3}, managed heap {4:N0} -> {5:N0} bytes" -f $fd0, $fd1, $threads0, $threads1, $memory0, $memory1)
+        $fd1 | Should -BeLessOrEqual ($fd0 + 2)
+        $threads1 | Should -BeLessOrEqual ($threads0 + 4)
+        $memory1 | Should -BeLessThan ($memory0 + 8MB)
+    }
+}
