@@ -9,6 +9,9 @@ internal static class Clock
 {
     internal static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
 
+    /// <summary>User plus system CPU seconds the whole process has used so far.</summary>
+    internal static double Cpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
     /// <summary>Prints 'RESULT {json}' with the given numbers; the harness reads this one line.</summary>
     internal static void Report(string mode, params (string Name, double Value)[] fields)
     {

@@ -27,6 +27,7 @@ internal static class EchoClient
         long lost = 0;
         long refused = 0;
         long allocated = GC.GetTotalAllocatedBytes(true);
+        double cpu = Clock.Cpu();
         double start = Clock.Now();
         long started = Stopwatch.GetTimestamp();
         while (done < count && Stopwatch.GetTimestamp() < deadline)
@@ -53,7 +54,7 @@ internal static class EchoClient
         Clock.Report("echo-client",
             ("roundTrips", done), ("lost", lost), ("refused", refused), ("start", start), ("end", Clock.Now()),
             ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated));
+            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
         return 0;
     }
 }

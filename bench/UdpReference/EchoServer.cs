@@ -24,6 +24,7 @@ internal static class EchoServer
         long echoed = 0;
         double first = 0;
         long allocated = GC.GetTotalAllocatedBytes(true);
+        double cpu = Clock.Cpu();
         while (echoed < count && Stopwatch.GetTimestamp() < deadline)
         {
             int length;
@@ -48,7 +49,7 @@ internal static class EchoServer
 
         Clock.Report("echo-server",
             ("echoed", echoed), ("first", first), ("end", Clock.Now()),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated));
+            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
         return 0;
     }
 }

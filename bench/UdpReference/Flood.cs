@@ -37,6 +37,7 @@ internal static class Flood
         long failed = 0;
         bool closed = false;
         long allocated = GC.GetTotalAllocatedBytes(true);
+        double cpu = Clock.Cpu();
         double start = Clock.Now();
         long started = Stopwatch.GetTimestamp();
         double countEnd = 0;
@@ -82,7 +83,7 @@ internal static class Flood
             ("sent", sent), ("refused", refused), ("failed", failed), ("closed", closed ? 1 : 0),
             ("size", size), ("start", start), ("countEnd", countEnd == 0 ? end : countEnd), ("end", end),
             ("rate", sent / Math.Max(end - start, 1e-9)),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated));
+            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
         return 0;
     }
 

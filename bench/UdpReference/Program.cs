@@ -19,7 +19,9 @@ internal static class Program
                        SendTo loop. --until-closed goes on after N until the receiver's port is
                        closed (ICMP port unreachable), at most MAX datagrams in all.
           receive      [--port 0] [--host 127.0.0.1] --count N [--rcvbuf BYTES] [--timeout 60]
-                       ReceiveFrom(Span<byte>, SocketFlags, SocketAddress) loop, allocation-free.
+                       [--api receivefrom|receivemessagefrom]
+                       ReceiveFrom(Span<byte>, SocketFlags, SocketAddress) loop, allocation-free;
+                       receivemessagefrom measures the API PSUdp uses instead.
           echo-server  [--port 0] [--host 127.0.0.1] --count N [--timeout 60]
                        ReceiveFrom + SendTo back to the sender.
           echo-client  --port P [--host 127.0.0.1] --count N [--size 64] [--timeout 60]
