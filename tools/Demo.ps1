@@ -31,4 +31,18 @@ finally {
     Remove-Item $csv -ErrorAction Ignore
 }
 
+Show 'An echo server job on port 0 answering a -WaitForReply probe'
+$echo = Start-UdpEcho -Port 0 -AsJob
+Send-UdpDatagram -ComputerName 127.0.0.1 -Port $echo.LocalPort -Message 'ping' -WaitForReply |
+    Format-Table -AutoSize | Out-String -Width 160 | Out-Host
+$echo | Remove-Job -Force
+
+Show 'A broadcast on loopback (127.255.255.255), collected by a receiver job'
+$listener = Receive-UdpDatagram -Port 0 -Count 1 -AsJob
+Send-UdpBroadcast -Port $listener.LocalPort -BroadcastAddress 127.255.255.255 -Message 'hello, everyone'
+$broadcast = $listener | Wait-Job -Timeout 10 | Receive-Job
+$listener | Remove-Job
+$broadcast | Format-Table -AutoSize | Out-String -Width 160 | Out-Host
+
 if (@($received).Count -ne 3) { throw "The demo expected 3 datagrams and received $(@($received).Count)." }
+if (-not $broadcast) { throw 'The demo expected the loopback broadcast to arrive.' }

@@ -5,6 +5,8 @@
 BeforeDiscovery {
     $S = 'PSUdp.Commands.SendUdpDatagramCommand'
     $R = 'PSUdp.Commands.ReceiveUdpDatagramCommand'
+    $E = 'PSUdp.Commands.StartUdpEchoCommand'
+    $B = 'PSUdp.Commands.SendUdpBroadcastCommand'
     $cases = @(
         @{ Name = 'send: port 0'; Run = { Send-UdpDatagram 127.0.0.1 0 'x' }; Id = "ParameterArgumentValidationError,$S"; Message = '\b0\b.*minimum' }
         @{ Name = 'send: port 65536'; Run = { Send-UdpDatagram 127.0.0.1 65536 'x' }; Id = "ParameterArgumentValidationError,$S"; Message = '65536.*65535' }
@@ -52,6 +54,24 @@ BeforeDiscovery {
         @{ Name = 'receive: a bound port in use'; Run = { Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -Count 1 }; Id = "AddressInUse,$R"; Message = "$port.*port 0" }
         @{ Name = 'receive: unknown encoding'; Run = { Receive-UdpDatagram -Port 0 -Count 1 -Encoding klingon }; Id = "ParameterArgumentTransformationError,$R"; Message = 'klingon' }
         @{ Name = 'receive: receive buffer too small'; Run = { Receive-UdpDatagram -Port 0 -Count 1 -ReceiveBufferSize 10 }; Id = "ParameterArgumentValidationError,$R"; Message = '\b10\b' }
+        @{ Name = 'echo: port 65536'; Run = { Start-UdpEcho -Port 65536 -Count 1 }; Id = "ParameterArgumentValidationError,$E"; Message = '65536' }
+        @{ Name = 'echo: -Count 0'; Run = { Start-UdpEcho -Port 0 -Count 0 }; Id = "ParameterArgumentValidationError,$E"; Message = '\b0\b' }
+        @{ Name = 'echo: -TimeoutSeconds negative'; Run = { Start-UdpEcho -Port 0 -TimeoutSeconds -1 }; Id = "ParameterArgumentValidationError,$E"; Message = 'greater than 0' }
+        @{ Name = 'echo: -MaximumRate negative'; Run = { Start-UdpEcho -Port 0 -MaximumRate -1 -Count 1 }; Id = "ParameterArgumentValidationError,$E"; Message = '-1' }
+        @{ Name = 'echo: a bound port in use'; Run = { Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 1 }; Id = "AddressInUse,$E"; Message = "$port" }
+        @{ Name = 'echo: -LocalAddress not on this host'; Run = { Start-UdpEcho -Port 0 -LocalAddress 198.51.100.7 -Count 1 }; Id = "AddressNotAvailable,$E"; Message = '198\.51\.100\.7' }
+        @{ Name = 'broadcast: unknown interface'; Run = { Send-UdpBroadcast -Port $port -InterfaceName nosuch0 -Message 'x' }; Id = "InterfaceNotFound,$B"; Message = 'nosuch0' }
+        @{ Name = 'broadcast: empty interface name'; Run = { Send-UdpBroadcast -Port $port -InterfaceName '' -Message 'x' }; Id = "ParameterArgumentValidationError,$B"; Message = 'empty' }
+        @{ Name = 'broadcast: port 0'; Run = { Send-UdpBroadcast -Port 0 -BroadcastAddress 127.255.255.255 -Message 'x' }; Id = "ParameterArgumentValidationError,$B"; Message = '\b0\b' }
+        @{ Name = 'broadcast: port 65536'; Run = { Send-UdpBroadcast -Port 65536 -BroadcastAddress 127.255.255.255 -Message 'x' }; Id = "ParameterArgumentValidationError,$B"; Message = '65536' }
+        @{ Name = 'broadcast: -Payload at the limit'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Payload ([byte[]]::new(65507)) }; Id = $null; Arrives = 1 }
+        @{ Name = 'broadcast: -Payload one byte over'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Payload ([byte[]]::new(65508)) }; Id = "PayloadTooLarge,$B"; Message = '65,508' }
+        @{ Name = 'broadcast: malformed hex'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Hex 'F' }; Id = "InvalidHex,$B"; Message = 'odd number' }
+        @{ Name = 'broadcast: -Count 0'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Message 'x' -WaitForReply -Count 0 }; Id = "ParameterArgumentValidationError,$B"; Message = '\b0\b' }
+        @{ Name = 'broadcast: -TimeoutSeconds negative'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Message 'x' -WaitForReply -TimeoutSeconds -1 }; Id = "ParameterArgumentValidationError,$B"; Message = 'greater than 0' }
+        @{ Name = 'broadcast: an IPv6 broadcast address'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress ::1 -Message 'x' }; Id = "AddressFamilyMismatch,$B"; Message = 'IPv6 has no broadcast' }
+        @{ Name = 'broadcast: -InterfaceName with -BroadcastAddress'; Run = { Send-UdpBroadcast -Port $port -InterfaceName lo -BroadcastAddress 127.255.255.255 -Message 'x' }; Id = "ConflictingDestination,$B"; Message = 'excludes -BroadcastAddress' }
+        @{ Name = 'broadcast: unknown encoding'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Message 'x' -Encoding klingon }; Id = "ParameterArgumentTransformationError,$B"; Message = 'klingon' }
     )
 }
 

@@ -50,6 +50,29 @@ Describe 'the caller stops' {
         finally { $peer.Dispose() }
     }
 
+    It 'Ctrl+C while resolving names returns within a second' {
+        $peer = New-TestPeer
+        try {
+            # Every name is new, so every input is resolved (and fails) before anything is sent.
+            $script = "1..1000000 | ForEach-Object { `"h`$_.invalid`" } | ForEach-Object { Send-UdpDatagram -ComputerName `$_ -Port $($peer.LocalEndPoint.Port) -Message x -ErrorAction SilentlyContinue -ErrorVariable +failed }"
+            $started = [DateTime]::UtcNow
+            Measure-Stop $script { ([DateTime]::UtcNow - $started).TotalMilliseconds -gt 300 } | Should -BeLessThan 1
+            @(Receive-TestPeer $peer -Seconds 0.2).Count | Should -Be 0
+        }
+        finally { $peer.Dispose() }
+    }
+
+    It 'Ctrl+C while echoing under load returns within a second' {
+        $port = Get-ClosedUdpPort
+        $flood = Start-ThreadJob { param($p) $s = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp'); $end = [DateTime]::UtcNow.AddSeconds(3); while ([DateTime]::UtcNow -lt $end) { try { $null = $s.SendTo([byte[]](1, 2), [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $p)) } catch { } }; $s.Dispose() } -ArgumentList $port
+        try {
+            Measure-Stop "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -MaximumRate 0" { -not (Test-UdpPortFree $port) } |
+                Should -BeLessThan 1
+            Test-UdpPortFree $port | Should -BeTrue
+        }
+        finally { $flood | Wait-Job -Timeout 10 | Remove-Job -Force }
+    }
+
     It 'Select-Object -First 1 ends the receiver early and frees the port' {
         $port = Get-ClosedUdpPort
         $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; 1..5 | ForEach-Object { Send-UdpDatagram 127.0.0.1 $p "n$_" -ErrorAction Ignore } } -ArgumentList $port
@@ -96,10 +119,11 @@ Describe 'the peer is gone' {
 }
 
 Describe 'start and stop cycles' {
-    It '1,000 receiver jobs started and stopped leave no descriptors, threads or memory behind' {
+    It '1,000 <_> jobs started and stopped leave no descriptors, threads or memory behind' -ForEach 'Receive-UdpDatagram', 'Start-UdpEcho' {
         $process = Get-Process -Id $PID
+        $listener = $_
         $cycle = {
-            $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -AsJob
+            $job = & $listener -Port 0 -LocalAddress 127.0.0.1 -AsJob
             Send-UdpDatagram 127.0.0.1 $job.LocalPort 'x'
             $job | Stop-Job
             $job | Remove-Job
@@ -112,7 +136,7 @@ Describe 'start and stop cycles' {
         [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
         $process.Refresh()
         $fd1, $threads1, $memory1 = (Get-OpenDescriptorCount), $process.Threads.Count, [GC]::GetTotalMemory($true)
-        Write-Host ("    1,000 receiver job cycles: descriptors {0} -> {1}, threads {2} -> {3}, managed heap {4:N0} -> {5:N0} bytes" -f $fd0, $fd1, $threads0, $threads1, $memory0, $memory1)
+        Write-Host ("    1,000 $listener job cycles: descriptors {0} -> {1}, threads {2} -> {3}, managed heap {4:N0} -> {5:N0} bytes" -f $fd0, $fd1, $threads0, $threads1, $memory0, $memory1)
         $fd1 | Should -BeLessOrEqual ($fd0 + 2)
         $threads1 | Should -BeLessOrEqual ($threads0 + 4)
         $memory1 | Should -BeLessThan ($memory0 + 8MB)

@@ -83,6 +83,11 @@ Describe 'random parameter values through each cmdlet' {
                     $case[$parameter.Name] = New-FuzzValue $parameter.Name $parameter.ParameterType
                 }
             }
+            # Never the default limited broadcast from this namespace: a broadcast case always names
+            # 127.255.255.255 (or an invalid address, or only the loopback interface).
+            if ($Command.Name -eq 'Send-UdpBroadcast' -and -not $case.ContainsKey('InterfaceName')) {
+                $case['BroadcastAddress'] = New-FuzzValue 'BroadcastAddress' ([ipaddress])
+            }
             # Listeners and reply waits always stop by themselves: a valid timeout is a small one.
             if ($Command.Parameters.ContainsKey('TimeoutSeconds') -and ($null -eq $case['TimeoutSeconds'] -or $case.ContainsKey('AsJob'))) {
                 $case['TimeoutSeconds'] = 0.01

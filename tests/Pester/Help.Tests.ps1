@@ -90,7 +90,7 @@ Describe 'the examples of <Name> run' -ForEach $cmdlets {
                 ($code -match '127\.0\.0\.1|::1|-Port 0\b') -and
                 ($code -notmatch '\b(?!127\.)(\d{1,3}\.){3}\d{1,3}\b') -and
                 ($code -notmatch '(Receive-UdpDatagram|Start-UdpEcho) -Port [1-9]') -and
-                ($code -notmatch '^\s*Describe ')
+                ($code -notmatch '(?m)^\s*(Describe|BeforeAll|It) ')
             } | ForEach-Object { @{ Title = $_.Title; Code = $_.Code; Remarks = ($_.Remarks -join "`n") } })
     }
 

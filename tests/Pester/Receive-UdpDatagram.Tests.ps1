@@ -60,6 +60,16 @@ Describe 'Receive-UdpDatagram' {
         finally { $job | Remove-Job -Force }
     }
 
+    It 'receives what socat sends' -Skip:(-not (Get-Command socat -CommandType Application -ErrorAction Ignore)) {
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 1 -AsJob
+        try {
+            $Chinese | & socat -u - "UDP4-SENDTO:127.0.0.1:$($job.LocalPort)"
+            $got = $job | Wait-Job -Timeout 10 | Receive-Job
+            $got.Text.TrimEnd("`n") | Should -BeExactly $Chinese
+        }
+        finally { $job | Remove-Job -Force }
+    }
+
     It 'stops after -Count datagrams' {
         $port = Get-FreePort
         $receiver = Start-Receiver @{ Port = $port; Count = 3; LocalAddress = '127.0.0.1' }

@@ -105,11 +105,19 @@ public class DatagramReceiverTests
     [Fact]
     public void EndsAShortDurationOnTime()
     {
-        var clock = Stopwatch.StartNew();
-        using var receiver = Start(new ListenerOptions { Duration = TimeSpan.FromMilliseconds(20) });
-        Assert.Empty(receiver.Queue.Drain(new CancellationTokenSource(5000).Token));
-        // Before the fix the first receive slept its full 100 ms wake-up before seeing the deadline.
-        Assert.InRange(clock.ElapsedMilliseconds, 15, 99);
+        // The best of five runs, so a busy machine cannot fail it; before the fix every run slept
+        // its full 100 ms wake-up before seeing the deadline.
+        long best = long.MaxValue;
+        for (int run = 0; run < 5; run++)
+        {
+            using var receiver = new DatagramReceiver(new ListenerOptions { Duration = TimeSpan.FromMilliseconds(20) });
+            var clock = Stopwatch.StartNew();
+            receiver.Start();
+            Assert.Empty(receiver.Queue.Drain(new CancellationTokenSource(5000).Token));
+            best = Math.Min(best, clock.ElapsedMilliseconds);
+        }
+
+        Assert.InRange(best, 15, 99);
     }
 
     [Fact]

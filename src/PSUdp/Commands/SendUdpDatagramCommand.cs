@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
-using System.Text;
 using PSUdp.Engine;
 
 namespace PSUdp.Commands;
@@ -10,11 +9,8 @@ namespace PSUdp.Commands;
 /// <summary>Sends datagrams to one or more hosts over one socket, and optionally waits for replies.</summary>
 [Cmdlet(VerbsCommunications.Send, "UdpDatagram", DefaultParameterSetName = MessageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
-public sealed class SendUdpDatagramCommand : UdpCmdlet
+public sealed class SendUdpDatagramCommand : UdpSendCmdlet
 {
-    private const string MessageSet = "Message";
-    private const string PayloadSet = "Payload";
-    private const string HexSet = "Hex";
     private const string DatagramSet = "Datagram";
 
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
@@ -34,21 +30,6 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     [ValidateRange(1, 65535)]
     public int Port { get; set; }
 
-    /// <summary>The text to send, encoded with -Encoding.</summary>
-    [Parameter(Mandatory = true, Position = 2, ValueFromPipeline = true, ParameterSetName = MessageSet)]
-    [AllowEmptyString]
-    public string Message { get; set; } = string.Empty;
-
-    /// <summary>The bytes to send.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PayloadSet)]
-    [AllowEmptyCollection]
-    public byte[] Payload { get; set; } = Array.Empty<byte>();
-
-    /// <summary>The bytes to send, as hex digits ('DE AD be:ef').</summary>
-    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
-    [AllowEmptyString]
-    public string Hex { get; set; } = string.Empty;
-
     /// <summary>A datagram to send again: to its RemoteAddress and RemotePort unless -ComputerName and -Port say otherwise.</summary>
     /// <remarks>
     /// Its own parameter, bound by value: PowerShell's binder does not see the hidden Payload
@@ -56,12 +37,6 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     /// </remarks>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = DatagramSet)]
     public UdpDatagram? Datagram { get; set; }
-
-    /// <summary>Encodes -Message and decodes the Text of written datagrams; UTF-8 without BOM by default.</summary>
-    [Parameter]
-    [EncodingTransformation]
-    [ArgumentCompleter(typeof(EncodingCompleter))]
-    public Encoding Encoding { get; set; } = EncodingResolver.Default;
 
     /// <summary>The local address to send from.</summary>
     [Parameter]
@@ -80,25 +55,6 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     [Parameter]
     public SwitchParameter IPv6 { get; set; }
 
-    /// <summary>Writes each sent datagram.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    /// <summary>Waits for replies after each datagram and writes them.</summary>
-    [Parameter]
-    public SwitchParameter WaitForReply { get; set; }
-
-    /// <summary>How long to wait for the replies to each datagram, in seconds.</summary>
-    [Parameter]
-    [Alias("TimeoutSec")]
-    [ValidateTimeout]
-    public double TimeoutSeconds { get; set; } = 2;
-
-    /// <summary>How many replies to wait for after each datagram.</summary>
-    [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int Count { get; set; } = 1;
-
     #endregion
 
     /// <summary>Checks the parameters and binds the one socket the whole pipeline uses.</summary>
@@ -110,10 +66,7 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
                 "-IPv4 and -IPv6 exclude each other. Give one of them, or neither to use both families."));
         }
 
-        if (!WaitForReply && (MyInvocation.BoundParameters.ContainsKey(nameof(Count)) || MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds))))
-        {
-            WriteWarning("-Count and -TimeoutSeconds apply to the replies, so they take effect only with -WaitForReply.");
-        }
+        base.BeginProcessing();
 
         try
         {
@@ -131,20 +84,8 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
     /// <summary>Sends the current input to every host.</summary>
     protected override void ProcessRecord()
     {
-        byte[] payload;
-        try
+        if (CurrentPayload() is not { } payload)
         {
-            payload = ParameterSetName switch
-            {
-                PayloadSet => Payload ?? Array.Empty<byte>(),
-                HexSet => HexFormat.Parse(Hex),
-                DatagramSet => Datagram!.Payload,
-                _ => Encoding.GetBytes(Message ?? string.Empty),
-            };
-        }
-        catch (UdpException e)
-        {
-            WriteUdpError(e);
             return;
         }
 
@@ -153,6 +94,9 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
             SendTo(name, payload);
         }
     }
+
+    /// <summary>A piped datagram is sent again with its own bytes.</summary>
+    private protected override byte[] OtherPayload() => Datagram!.Payload;
 
     /// <summary>Closes the socket.</summary>
     protected override void Dispose(bool disposing)
@@ -210,7 +154,7 @@ public sealed class SendUdpDatagramCommand : UdpCmdlet
         if (!resolved.TryGetValue(name, out IPAddress? address))
         {
             // A name is sent to once, at its first address (IPv4 first unless -IPv6).
-            address = Addresses.Resolve(name, FamilyChoice)[0];
+            address = Addresses.Resolve(name, FamilyChoice, PipelineStopToken)[0];
             resolved[name] = address;
             WriteVerbose($"{name} is {address}.");
         }

@@ -58,7 +58,7 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
 
     /// <summary>The warning for datagrams a listener had to drop.</summary>
     internal static string DropWarning(DatagramListener listener) =>
-        $"{listener.Queue.Dropped:N0} of {listener.Received:N0} datagrams received on {Addresses.Format(listener.LocalEndPoint)} were dropped because the pipeline could not keep up. Make the pipeline faster (filter early, write to a file less often) or use -AsJob and Receive-Job more often.";
+        $"{listener.Queue.Dropped:N0} of {listener.Received:N0} datagrams received on {Addresses.Format(listener.LocalEndPoint)} were not written because the pipeline could not keep up (an echo server still answered them). Make the pipeline faster (filter early, write to a file less often) or use -AsJob and Receive-Job more often.";
 
     /// <summary>Cancels <see cref="PipelineStopToken"/>; subclasses stop their engine too.</summary>
     protected override void StopProcessing() => cancellation.Cancel();

@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace PSUdp.Engine;
 
@@ -38,7 +40,7 @@ internal static class Addresses
     /// All addresses of a host name or literal that fit the family choice, IPv4 first for
     /// <see cref="AddressFamilyChoice.Any"/>; throws <see cref="UdpException"/> when there are none.
     /// </summary>
-    internal static IReadOnlyList<IPAddress> Resolve(string name, AddressFamilyChoice family)
+    internal static IReadOnlyList<IPAddress> Resolve(string name, AddressFamilyChoice family, CancellationToken token = default)
     {
         string host = name.Trim();
         if (host.Length == 0)
@@ -61,7 +63,22 @@ internal static class Addresses
         {
             try
             {
-                found = Dns.GetHostAddresses(host);
+                // The resolver can take seconds to give up (no DNS server reachable); waiting on the
+                // asynchronous lookup lets Ctrl+C end the wait at once.
+                Task<IPAddress[]> lookup = Dns.GetHostAddressesAsync(host);
+                lookup.Wait(token);
+                found = lookup.Result;
+            }
+            catch (System.AggregateException e) when (e.InnerException is SocketException inner)
+            {
+                throw new UdpException(UdpErrorKind.NameNotResolved,
+                    $"The name '{name}' could not be resolved ({inner.SocketErrorCode}). Check the spelling and the DNS settings, or give an IP address.",
+                    name, inner);
+            }
+            catch (System.AggregateException e) when (e.InnerException is System.ArgumentException inner)
+            {
+                throw new UdpException(UdpErrorKind.NameNotResolved,
+                    $"'{name}' is not a valid host name. Give a host name or an IP address.", name, inner);
             }
             catch (SocketException e)
             {

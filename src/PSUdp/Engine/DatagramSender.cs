@@ -90,8 +90,10 @@ internal sealed class DatagramSender : IDisposable
     /// <summary>
     /// Yields up to <paramref name="count"/> replies from the target's address. Throws PortUnreachable
     /// when ICMP says nothing listens there, and ReplyTimeout when fewer replies came in time.
+    /// With <paramref name="fromAnyAddress"/> (a broadcast), every host's reply counts, refusals are
+    /// ignored, and the timeout simply ends the collection.
     /// </summary>
-    internal IEnumerable<UdpDatagram> ReceiveReplies(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token)
+    internal IEnumerable<UdpDatagram> ReceiveReplies(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token, bool fromAnyAddress = false)
     {
         reader ??= new DatagramReader(socket, encoding);
         IPAddress expected = Addresses.Normalize(target.Address);
@@ -101,6 +103,11 @@ internal sealed class DatagramSender : IDisposable
         {
             token.ThrowIfCancellationRequested();
             TimeSpan remaining = timeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero && fromAnyAddress)
+            {
+                yield break;
+            }
+
             if (remaining <= TimeSpan.Zero)
             {
                 string what = count == 1 ? "No reply" : $"{got} of {count} replies";
@@ -109,8 +116,8 @@ internal sealed class DatagramSender : IDisposable
                     Addresses.Format(target));
             }
 
-            UdpDatagram? reply = TryRead((int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)), target);
-            if (reply is not null && reply.RemoteAddress.Equals(expected))
+            UdpDatagram? reply = TryRead((int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)), target, fromAnyAddress);
+            if (reply is not null && (fromAnyAddress || reply.RemoteAddress.Equals(expected)))
             {
                 got++;
                 yield return reply;
@@ -120,7 +127,7 @@ internal sealed class DatagramSender : IDisposable
 
     public void Dispose() => socket.Dispose();
 
-    private UdpDatagram? TryRead(int timeoutMilliseconds, IPEndPoint target)
+    private UdpDatagram? TryRead(int timeoutMilliseconds, IPEndPoint target, bool ignoreRefusals)
     {
         socket.ReceiveTimeout = Math.Max(1, timeoutMilliseconds);
         try
@@ -128,6 +135,10 @@ internal sealed class DatagramSender : IDisposable
             return reader!.Read();
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+        catch (SocketException e) when (ignoreRefusals && (e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset))
         {
             return null;
         }

@@ -15,6 +15,7 @@ internal static class LinuxSocketOptions
     private const int SoRcvBufForce = 33;
     private const int IPRecvErr = 11;
     private const int IPv6RecvErr = 25;
+    private const int SoBindToDevice = 25;
 
     private static bool IsLinux => RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
@@ -39,9 +40,27 @@ internal static class LinuxSocketOptions
     /// <summary>SO_RCVBUFFORCE: a receive buffer above net.core.rmem_max, for privileged callers.</summary>
     internal static bool ForceReceiveBuffer(Socket socket, int bytes) => IsLinux && Set(socket, SolSocket, SoRcvBufForce, bytes);
 
+    /// <summary>
+    /// SO_BINDTODEVICE: what the socket sends leaves through this interface, whatever the routes
+    /// say; needed for 255.255.255.255, which routes alone would send out of one interface only.
+    /// </summary>
+    internal static bool BindToDevice(Socket socket, string interfaceName)
+    {
+        if (!IsLinux)
+        {
+            return false;
+        }
+
+        byte[] name = System.Text.Encoding.ASCII.GetBytes(interfaceName + "\0");
+        return setsockopt(socket.Handle.ToInt32(), SolSocket, SoBindToDevice, name, (uint)name.Length) == 0;
+    }
+
     private static bool Set(Socket socket, int level, int name, int value) =>
         setsockopt(socket.Handle.ToInt32(), level, name, ref value, sizeof(int)) == 0;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int setsockopt(int socket, int level, int name, ref int value, uint length);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsockopt(int socket, int level, int name, byte[] value, uint length);
 }

@@ -20,6 +20,9 @@ internal sealed class SocketOptions
     /// <summary>Allows sending to broadcast addresses (SO_BROADCAST).</summary>
     public bool Broadcast { get; set; }
 
+    /// <summary>The interface what is sent must leave through (SO_BINDTODEVICE on Linux), or null.</summary>
+    public string? Device { get; set; }
+
     /// <summary>The kernel receive buffer in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
     public int ReceiveBufferSize { get; set; }
 

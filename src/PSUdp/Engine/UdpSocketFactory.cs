@@ -78,6 +78,11 @@ internal static class UdpSocketFactory
             socket.EnableBroadcast = true;
         }
 
+        if (options.Device is { } device)
+        {
+            LinuxSocketOptions.BindToDevice(socket, device);
+        }
+
         if (options.ReceiveBufferSize > 0)
         {
             SetReceiveBuffer(socket, options.ReceiveBufferSize);

@@ -106,6 +106,11 @@ public sealed class UdpListenerJob : Job
             Warning.Add(new WarningRecord(UdpCmdlet.DropWarning(listener)));
         }
 
+        if (listener is EchoServer { Refused: > 0 } echo)
+        {
+            Warning.Add(new WarningRecord(StartUdpEchoCommand.EchoWarning(echo)));
+        }
+
         if (listener.Fault is { } fault)
         {
             Error.Add(ErrorRecords.From(fault));

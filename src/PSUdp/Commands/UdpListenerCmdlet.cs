@@ -1,0 +1,140 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Text;
+using PSUdp.Engine;
+using PSUdp.Jobs;
+
+namespace PSUdp.Commands;
+
+/// <summary>
+/// What Receive-UdpDatagram and Start-UdpEcho share: the bind and stop parameters, binding in
+/// BeginProcessing (so a busy port fails at once), writing datagrams as they arrive or handing
+/// the listener to a job, and closing the socket on Ctrl+C.
+/// </summary>
+public abstract class UdpListenerCmdlet : UdpCmdlet
+{
+    /// <summary>4 MiB holds about two seconds of a 64-byte flood at loopback speed.</summary>
+    internal const int DefaultReceiveBufferSize = 4 * 1024 * 1024;
+
+    private DatagramListener? listener;
+
+    #region Parameters
+
+    /// <summary>The local UDP port to listen on; 0 lets the system choose a free one.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [Alias("LocalPort")]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>The local address to listen on; by default every address, IPv4 and IPv6.</summary>
+    [Parameter]
+    public IPAddress? LocalAddress { get; set; }
+
+    /// <summary>Stops after this many datagrams.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; }
+
+    /// <summary>Stops after this many seconds.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateTimeout]
+    public double TimeoutSeconds { get; set; }
+
+    /// <summary>Decodes each datagram's Text; UTF-8 by default.</summary>
+    [Parameter]
+    [EncodingTransformation]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding Encoding { get; set; } = EncodingResolver.Default;
+
+    /// <summary>The socket's kernel receive buffer in bytes (SO_RCVBUF); 4 MiB by default.</summary>
+    [Parameter]
+    [ValidateRange(4096, int.MaxValue)]
+    public int ReceiveBufferSize { get; set; } = DefaultReceiveBufferSize;
+
+    /// <summary>Lets other sockets that also ask for it bind the same port.</summary>
+    [Parameter]
+    public SwitchParameter ReuseAddress { get; set; }
+
+    /// <summary>Listens in the background and returns a job at once.</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    #endregion
+
+    /// <summary>The job's name, such as UdpReceive.</summary>
+    private protected abstract string JobName { get; }
+
+    /// <summary>Makes and binds the engine listener; throws UdpException.</summary>
+    private protected abstract DatagramListener CreateListener(ListenerOptions options);
+
+    /// <summary>Binds the port; a busy port or a foreign address ends the cmdlet here.</summary>
+    protected override void BeginProcessing()
+    {
+        var options = new ListenerOptions
+        {
+            Socket = new SocketOptions
+            {
+                LocalAddress = LocalAddress,
+                LocalPort = Port,
+                ReuseAddress = ReuseAddress,
+                ReceiveBufferSize = ReceiveBufferSize,
+            },
+            Encoding = Encoding,
+            Count = Count,
+            Duration = TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
+        };
+        try
+        {
+            listener = CreateListener(options);
+        }
+        catch (UdpException e)
+        {
+            ThrowUdpError(e);
+        }
+
+        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.ReceiveBufferSize:N0}-byte receive buffer.");
+    }
+
+    /// <summary>Writes datagrams as they arrive, or hands the listener to a job.</summary>
+    protected override void ProcessRecord()
+    {
+        if (AsJob)
+        {
+            var job = new UdpListenerJob(MyInvocation.Line, JobName, listener!);
+            listener = null;
+            JobRepository.Add(job);
+            job.Start();
+            WriteObject(job);
+            return;
+        }
+
+        listener!.Start();
+        WriteDatagrams(listener);
+        ReportEnd(listener);
+    }
+
+    /// <summary>Anything a subclass reports once its foreground listener has ended.</summary>
+    private protected virtual void ReportEnd(DatagramListener ended)
+    {
+    }
+
+    /// <summary>Ctrl+C: stops the loop and closes the socket.</summary>
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        listener?.Stop();
+    }
+
+    /// <summary>Closes the socket.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            listener?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

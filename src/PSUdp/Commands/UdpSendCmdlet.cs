@@ -1,0 +1,94 @@
+using System;
+using System.Management.Automation;
+using System.Text;
+using PSUdp.Engine;
+
+namespace PSUdp.Commands;
+
+/// <summary>
+/// What Send-UdpDatagram and Send-UdpBroadcast share: the payload parameter sets (-Message with
+/// -Encoding, -Payload, -Hex), -PassThru, and the reply wait (-WaitForReply, -TimeoutSeconds, -Count).
+/// </summary>
+public abstract class UdpSendCmdlet : UdpCmdlet
+{
+    private protected const string MessageSet = "Message";
+    private protected const string PayloadSet = "Payload";
+    private protected const string HexSet = "Hex";
+
+    #region Parameters
+
+    /// <summary>The text to send, encoded with -Encoding.</summary>
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipeline = true, ParameterSetName = MessageSet)]
+    [AllowEmptyString]
+    public string Message { get; set; } = string.Empty;
+
+    /// <summary>The bytes to send.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSet)]
+    [AllowEmptyCollection]
+    public byte[] Payload { get; set; } = Array.Empty<byte>();
+
+    /// <summary>The bytes to send, as hex digits ('DE AD be:ef').</summary>
+    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
+    [AllowEmptyString]
+    public string Hex { get; set; } = string.Empty;
+
+    /// <summary>Encodes -Message and decodes the Text of written datagrams; UTF-8 without BOM by default.</summary>
+    [Parameter]
+    [EncodingTransformation]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding Encoding { get; set; } = EncodingResolver.Default;
+
+    /// <summary>Writes each sent datagram.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Waits for replies after each datagram and writes them.</summary>
+    [Parameter]
+    public SwitchParameter WaitForReply { get; set; }
+
+    /// <summary>How long to wait for the replies to each datagram, in seconds.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateTimeout]
+    public double TimeoutSeconds { get; set; } = 2;
+
+    /// <summary>How many replies to wait for after each datagram.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; } = 1;
+
+    #endregion
+
+    /// <summary>Warns when reply settings are given without -WaitForReply.</summary>
+    protected override void BeginProcessing()
+    {
+        if (!WaitForReply && (MyInvocation.BoundParameters.ContainsKey(nameof(Count)) || MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds))))
+        {
+            WriteWarning("-Count and -TimeoutSeconds apply to the replies, so they take effect only with -WaitForReply.");
+        }
+    }
+
+    /// <summary>The bytes of the current input, or null after reporting why there are none.</summary>
+    private protected byte[]? CurrentPayload()
+    {
+        try
+        {
+            return ParameterSetName switch
+            {
+                PayloadSet => Payload ?? Array.Empty<byte>(),
+                HexSet => HexFormat.Parse(Hex),
+                MessageSet => Encoding.GetBytes(Message ?? string.Empty),
+                _ => OtherPayload(),
+            };
+        }
+        catch (UdpException e)
+        {
+            WriteUdpError(e);
+            return null;
+        }
+    }
+
+    /// <summary>The bytes of a parameter set a subclass adds.</summary>
+    private protected virtual byte[] OtherPayload() =>
+        throw new PSInvalidOperationException($"Parameter set '{ParameterSetName}' has no payload.");
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace PSUdp.Engine;
+
+/// <summary>An IPv4 interface that a directed broadcast can leave through.</summary>
+internal sealed class BroadcastInterface
+{
+    internal BroadcastInterface(string name, IPAddress address, IPAddress broadcast)
+    {
+        Name = name;
+        Address = address;
+        Broadcast = broadcast;
+    }
+
+    /// <summary>The interface's name, such as eth0.</summary>
+    internal string Name { get; }
+
+    /// <summary>The interface's IPv4 address: the source of what leaves through it.</summary>
+    internal IPAddress Address { get; }
+
+    /// <summary>The directed broadcast address of the interface's subnet.</summary>
+    internal IPAddress Broadcast { get; }
+}
+
+/// <summary>Finds interfaces by name and their directed broadcast addresses.</summary>
+internal static class BroadcastAddresses
+{
+    /// <summary>The limited broadcast address, 255.255.255.255.</summary>
+    internal static IPAddress Limited => IPAddress.Broadcast;
+
+    /// <summary>The names of this computer's network interfaces, for tab completion.</summary>
+    internal static IEnumerable<string> InterfaceNames() =>
+        NetworkInterface.GetAllNetworkInterfaces().Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The interfaces whose names match the patterns (wildcards allowed; '*' matches every up,
+    /// non-loopback IPv4 interface). Throws InterfaceNotFound, InterfaceDown or NoBroadcastAddress
+    /// for a name that does not yield one.
+    /// </summary>
+    internal static IReadOnlyList<BroadcastInterface> Resolve(IEnumerable<string> patterns) =>
+        Resolve(patterns, NetworkInterface.GetAllNetworkInterfaces());
+
+    internal static IReadOnlyList<BroadcastInterface> Resolve(IEnumerable<string> patterns, IReadOnlyCollection<NetworkInterface> interfaces)
+    {
+        var chosen = new List<BroadcastInterface>();
+        foreach (string pattern in patterns)
+        {
+            bool isWildcard = pattern.IndexOfAny(new[] { '*', '?' }) >= 0;
+            var wildcard = new Regex(
+                "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var matches = interfaces.Where(i => wildcard.IsMatch(i.Name)).ToList();
+            if (matches.Count == 0)
+            {
+                throw new UdpException(UdpErrorKind.InterfaceNotFound,
+                    $"No network interface is named '{pattern}'. The interfaces here are: {string.Join(", ", interfaces.Select(i => i.Name))}.",
+                    pattern);
+            }
+
+            foreach (NetworkInterface candidate in matches)
+            {
+                if (isWildcard && (candidate.NetworkInterfaceType == NetworkInterfaceType.Loopback || !IsUp(candidate) || Directed(candidate) is null))
+                {
+                    // A wildcard takes the interfaces a broadcast can leave through and skips the rest.
+                    continue;
+                }
+
+                if (!IsUp(candidate))
+                {
+                    throw new UdpException(UdpErrorKind.InterfaceDown,
+                        $"The network interface '{candidate.Name}' is {candidate.OperationalStatus}. Bring it up, or choose another interface.",
+                        candidate.Name);
+                }
+
+                BroadcastInterface? found = Directed(candidate)
+                    ?? throw new UdpException(UdpErrorKind.NoBroadcastAddress,
+                        $"The network interface '{candidate.Name}' has no IPv4 address with a subnet mask, so it has no broadcast address. Choose an interface with an IPv4 address.",
+                        candidate.Name);
+                if (!chosen.Any(c => c.Name == found.Name))
+                {
+                    chosen.Add(found);
+                }
+            }
+        }
+
+        if (chosen.Count == 0)
+        {
+            throw new UdpException(UdpErrorKind.InterfaceNotFound,
+                $"No network interface that is up and has an IPv4 broadcast address matches '{string.Join("', '", patterns)}'.",
+                string.Join(",", patterns));
+        }
+
+        return chosen;
+    }
+
+    // Linux reports lo as Unknown rather than Up.
+    private static bool IsUp(NetworkInterface i) =>
+        i.OperationalStatus == OperationalStatus.Up || i.OperationalStatus == OperationalStatus.Unknown;
+
+    private static BroadcastInterface? Directed(NetworkInterface i)
+    {
+        foreach (UnicastIPAddressInformation unicast in i.GetIPProperties().UnicastAddresses)
+        {
+            if (unicast.Address.AddressFamily != AddressFamily.InterNetwork || unicast.IPv4Mask is null || unicast.IPv4Mask.Equals(IPAddress.Any))
+            {
+                continue;
+            }
+
+            byte[] address = unicast.Address.GetAddressBytes();
+            byte[] mask = unicast.IPv4Mask.GetAddressBytes();
+            for (int b = 0; b < 4; b++)
+            {
+                address[b] = (byte)(address[b] | ~mask[b]);
+            }
+
+            return new BroadcastInterface(i.Name, unicast.Address, new IPAddress(address));
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// A listener that sends every datagram back to its sender from its own bound socket, on its
+/// receive thread, at the socket's speed; only then is the datagram queued for the consumer, so a
+/// slow pipeline never slows the echo. <see cref="EchoGuard"/> decides what is not answered.
+/// </summary>
+internal sealed class EchoServer : DatagramListener
+{
+    private readonly EchoGuard guard;
+    private long refused;
+
+    internal EchoServer(ListenerOptions options, int maximumRate)
+        : base(options, "echo")
+    {
+        guard = new EchoGuard(LocalEndPoint, maximumRate);
+    }
+
+    /// <summary>Datagrams the guard did not answer.</summary>
+    internal long Refused => Interlocked.Read(ref refused);
+
+    /// <summary>Why the last refused datagram was refused, for a warning.</summary>
+    internal string? LastRefusal { get; private set; }
+
+    protected override bool Handle(UdpDatagram datagram)
+    {
+        string? reason = guard.Refuse(datagram.RemoteAddress, datagram.RemotePort, datagram.LocalAddress);
+        if (reason is not null)
+        {
+            Interlocked.Increment(ref refused);
+            LastRefusal = $"{Addresses.Format(datagram.RemoteAddress, datagram.RemotePort)}: {reason}";
+            return false;
+        }
+
+        try
+        {
+            Socket.SendTo(datagram.Payload, new IPEndPoint(datagram.RemoteAddress, datagram.RemotePort));
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted && e.SocketErrorCode != SocketError.Interrupted)
+        {
+            // A peer that cannot be reached now (no route, or an earlier ICMP error reported here)
+            // costs this one echo, never the server.
+            Interlocked.Increment(ref refused);
+            LastRefusal = $"{Addresses.Format(datagram.RemoteAddress, datagram.RemotePort)}: {e.SocketErrorCode}";
+            return false;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+BeforeDiscovery {
+    $hasSocat = [bool](Get-Command socat -CommandType Application -ErrorAction Ignore)
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+}
+
+BeforeAll {
+    Import-Module PSUdp
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    $Chinese = '请输入要发送的数据'
+    $ChineseHex = [Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($Chinese))
+    $BinaryHex = [Convert]::ToHexString([byte[]](0..255))
+
+    function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        while (-not (& $Condition) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
+        & $Condition
+    }
+}
+
+Describe 'Start-UdpEcho' {
+    Context 'answering peers that are not PSUdp' {
+        BeforeAll { $echo = Start-UdpEcho -Port 0 -AsJob }
+        AfterAll { $echo | Remove-Job -Force }
+
+        It 'answers the python echo client from its own port (<_>)' -ForEach 'text', 'binary' {
+            $arguments = if ($_ -eq 'text') { @('--text', $Chinese) } else { @('--hex', $BinaryHex) }
+            $line = Invoke-Python 'udp_echo_client.py' (@('127.0.0.1', $echo.LocalPort) + $arguments + @('--timeout', '5'))
+            $LASTEXITCODE | Should -Be 0
+            $kind, $address, $port, $hex = "$line" -split ' '
+            $kind | Should -Be 'REPLY'
+            [int]$port | Should -Be $echo.LocalPort
+            $hex.ToUpperInvariant() | Should -BeExactly $(if ($_ -eq 'text') { $ChineseHex } else { $BinaryHex })
+        }
+
+        It 'answers socat' -Skip:(-not $hasSocat) {
+            $reply = $Chinese | & socat -T 2 - "UDP:127.0.0.1:$($echo.LocalPort)"
+            "$reply".Trim() | Should -BeExactly $Chinese
+        }
+
+        It 'answers Send-UdpDatagram -WaitForReply on ::1' {
+            $reply = Send-UdpDatagram ::1 $echo.LocalPort -Hex $BinaryHex -WaitForReply
+            $reply.Hex | Should -BeExactly $BinaryHex
+            $reply.RemoteAddress | Should -Be ([ipaddress]'::1')
+        }
+
+        It 'writes what it echoed to the job' {
+            Wait-Until { $echo.Received -ge 4 } | Should -BeTrue
+            $got = @(Receive-Job $echo)
+            $got.Count | Should -BeGreaterOrEqual 4
+            $got[0].pstypenames[0] | Should -Be 'PSUdp.UdpDatagram'
+            $got.Hex | Should -Contain $ChineseHex
+        }
+    }
+
+    It 'echoes -Count datagrams in the foreground, then ends and frees the port' {
+        $port = Get-ClosedUdpPort
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 2")
+            $async = $ps.BeginInvoke()
+            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            (Send-UdpDatagram 127.0.0.1 $port 'one' -WaitForReply).Text | Should -Be 'one'
+            (Send-UdpDatagram 127.0.0.1 $port 'two' -WaitForReply).Text | Should -Be 'two'
+            $async.AsyncWaitHandle.WaitOne(5000) | Should -BeTrue
+            @($ps.EndInvoke($async)).Text | Should -Be @('one', 'two')
+            Test-UdpPortFree $port | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'returns within a second of Ctrl+C and frees the port' {
+        $port = Get-ClosedUdpPort
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; Start-UdpEcho -Port $port -LocalAddress 127.0.0.1")
+            $null = $ps.BeginInvoke()
+            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 1
+            Test-UdpPortFree $port | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It '-AsJob with port 0 shows its endpoint and Stop-Job frees it' {
+        $echo = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob
+        try {
+            $echo.Name | Should -Be 'UdpEcho'
+            $echo.Location | Should -Be "127.0.0.1:$($echo.LocalPort)"
+            $echo | Stop-Job
+            $echo.State | Should -Be 'Stopped'
+            Test-UdpPortFree $echo.LocalPort | Should -BeTrue
+        }
+        finally { $echo | Remove-Job -Force }
+    }
+
+    Context 'the loop guard' -Skip:(-not $isRoot) {
+        It 'does not answer a forged datagram from source port <_>' -ForEach 7, 19, 0 {
+            $echo = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob
+            try {
+                Invoke-Python 'udp_spoof.py' @('--src', "127.0.0.1:$_", '--dst', "127.0.0.1:$($echo.LocalPort)", '--hex', '01') | Out-Null
+                Send-UdpDatagram 127.0.0.1 $echo.LocalPort 'after' -WaitForReply | Out-Null
+                $echo | Stop-Job
+                $warnings = $null
+                $written = @(Receive-Job $echo -WarningVariable warnings -WarningAction SilentlyContinue)
+                $written.Text | Should -Be @('after')
+                "$warnings" | Should -Match '1 datagrams were not echoed'
+            }
+            finally { $echo | Remove-Job -Force }
+        }
+
+        It 'two echo servers pointed at each other stop looping' {
+            $a = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob
+            $b = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob
+            try {
+                # A datagram to A that claims to come from B: A answers B, B answers A, ...
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                Invoke-Python 'udp_spoof.py' @('--src', "127.0.0.1:$($b.LocalPort)", '--dst', "127.0.0.1:$($a.LocalPort)", '--hex', 'CAFE') | Out-Null
+                # The loop has ended when A's count stops moving for half a second.
+                $last = -1
+                while ($a.Received -ne $last -and $clock.Elapsed.TotalSeconds -lt 10) { $last = $a.Received; Start-Sleep -Milliseconds 500 }
+                $ended = $clock.Elapsed.TotalSeconds
+                $a, $b | Stop-Job
+                $echoedByA = @(Receive-Job $a -WarningVariable warnA -WarningAction SilentlyContinue).Count
+                $echoedByB = @(Receive-Job $b -WarningVariable warnB -WarningAction SilentlyContinue).Count
+                Write-Host ("    two echo servers pointed at each other: A echoed {0}, B echoed {1}; the loop ended within {2:N1} s" -f $echoedByA, $echoedByB, $ended)
+                $echoedByA | Should -BeGreaterThan 100 -Because 'the forged datagram did start a loop'
+                $echoedByA | Should -BeLessOrEqual 1100 -Because 'a peer gets a burst of 1,000 echoes, then the datagram in flight is not answered'
+                $ended | Should -BeLessThan 10 -Because 'the loop must end by itself'
+                # Whichever server spends its allowance first refuses the datagram in flight.
+                "$warnA $warnB" | Should -Match 'more than 1000 echoes per second'
+            }
+            finally { $a, $b | Remove-Job -Force }
+        }
+    }
+
+    Context 'bad input' {
+        It 'port <_> is out of range' -ForEach -1, 65536 {
+            { Start-UdpEcho -Port $_ } | Should -Throw -ErrorId 'ParameterArgumentValidationError,PSUdp.Commands.StartUdpEchoCommand'
+        }
+        It '-Count 0' {
+            { Start-UdpEcho -Port 0 -Count 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,PSUdp.Commands.StartUdpEchoCommand'
+        }
+        It 'a negative timeout' {
+            { Start-UdpEcho -Port 0 -TimeoutSeconds -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,PSUdp.Commands.StartUdpEchoCommand'
+        }
+        It 'a negative -MaximumRate' {
+            { Start-UdpEcho -Port 0 -MaximumRate -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,PSUdp.Commands.StartUdpEchoCommand'
+        }
+        It 'a port in use' {
+            $peer = New-TestPeer
+            try {
+                { Start-UdpEcho -Port $peer.LocalEndPoint.Port -LocalAddress 127.0.0.1 } | Should -Throw -ErrorId 'AddressInUse,PSUdp.Commands.StartUdpEchoCommand'
+            }
+            finally { $peer.Dispose() }
+        }
+    }
+}

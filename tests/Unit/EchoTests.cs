@@ -1,0 +1,114 @@
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using PSUdp.Engine;
+using Xunit;
+
+namespace PSUdp.Tests;
+
+public class EchoGuardTests
+{
+    private static readonly IPEndPoint Own = new(IPAddress.Loopback, 40000);
+
+    [Theory]
+    [InlineData("127.0.0.1", 0)]
+    [InlineData("127.0.0.1", 7)]
+    [InlineData("127.0.0.1", 13)]
+    [InlineData("127.0.0.1", 17)]
+    [InlineData("127.0.0.1", 19)]
+    [InlineData("127.0.0.1", 37)]
+    [InlineData("255.255.255.255", 5000)]
+    [InlineData("224.0.0.1", 5000)]
+    [InlineData("ff02::1", 5000)]
+    [InlineData("0.0.0.0", 5000)]
+    [InlineData("127.0.0.1", 40000)]
+    public void RefusesWhatMustNotBeAnswered(string address, int port) =>
+        Assert.NotNull(new EchoGuard(Own, 0).Refuse(IPAddress.Parse(address), port, IPAddress.Loopback));
+
+    [Fact]
+    public void RefusesADirectedBroadcastSource() =>
+        Assert.NotNull(new EchoGuard(Own, 0).Refuse(IPAddress.Parse("198.51.100.255"), 5000, IPAddress.Parse("198.51.100.255")));
+
+    [Theory]
+    [InlineData("127.0.0.1", 5000)]
+    [InlineData("::1", 5000)]
+    [InlineData("198.51.100.12", 1024)]
+    public void AnswersOrdinaryClients(string address, int port) =>
+        Assert.Null(new EchoGuard(Own, 0).Refuse(IPAddress.Parse(address), port, IPAddress.Loopback));
+
+    [Fact]
+    public void LimitsTheRatePerPeer()
+    {
+        var guard = new EchoGuard(Own, 5);
+        var peer = IPAddress.Loopback;
+        int answered = Enumerable.Range(0, 20).Count(_ => guard.Refuse(peer, 5000, peer) is null);
+        Assert.Equal(5, answered);
+        Assert.Contains("more than 5", guard.Refuse(peer, 5000, peer));
+        Assert.Null(guard.Refuse(peer, 5001, peer)); // another peer has its own allowance
+        Thread.Sleep(300);
+        Assert.Null(guard.Refuse(peer, 5000, peer)); // the allowance refills
+    }
+}
+
+public class EchoServerTests
+{
+    [Fact]
+    public void EchoesFromItsOwnPortAndQueuesWhatItEchoed()
+    {
+        using var echo = new EchoServer(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback } }, 0);
+        echo.Start();
+        using Socket client = Loopback.Bind(IPAddress.Loopback);
+        client.SendTo(new byte[] { 1, 2, 3 }, echo.LocalEndPoint);
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, client.ReceiveOne(out EndPoint from));
+        Assert.Equal(echo.LocalEndPoint, from);
+        Assert.True(echo.Queue.TryTake(out UdpDatagram? d, 5000, CancellationToken.None));
+        Assert.Equal(client.EndPoint().Port, d!.RemotePort);
+    }
+
+    [Fact]
+    public void CountsWhatTheGuardRefuses()
+    {
+        using var echo = new EchoServer(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback } }, 1);
+        echo.Start();
+        using Socket client = Loopback.Bind(IPAddress.Loopback);
+        for (int i = 0; i < 3; i++)
+        {
+            client.SendTo(new[] { (byte)i }, echo.LocalEndPoint);
+        }
+
+        Assert.Equal(new byte[] { 0 }, client.ReceiveOne(out _));
+        SpinWait.SpinUntil(() => echo.Refused == 2, 5000);
+        Assert.Equal(2, echo.Refused);
+        Assert.Contains("more than 1", echo.LastRefusal);
+        Assert.Equal(1, echo.Received);
+    }
+}
+
+public class BroadcastAddressesTests
+{
+    [Fact]
+    public void LoopbackHasItsDirectedBroadcast()
+    {
+        BroadcastInterface lo = BroadcastAddresses.Resolve(new[] { "lo" }).Single();
+        Assert.Equal(IPAddress.Parse("127.255.255.255"), lo.Broadcast);
+        Assert.Equal(IPAddress.Loopback, lo.Address);
+    }
+
+    [Fact]
+    public void AnUnknownNameIsInterfaceNotFound()
+    {
+        var e = Assert.Throws<UdpException>(() => BroadcastAddresses.Resolve(new[] { "nosuch0" }));
+        Assert.Equal(UdpErrorKind.InterfaceNotFound, e.Kind);
+        Assert.Contains("lo", e.Message);
+    }
+
+    [Fact]
+    public void AWildcardLeavesLoopbackOut()
+    {
+        var onlyLoopback = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Where(i => i.Name == "lo").ToList();
+        var e = Assert.Throws<UdpException>(() => BroadcastAddresses.Resolve(new[] { "*" }, onlyLoopback));
+        Assert.Equal(UdpErrorKind.InterfaceNotFound, e.Kind);
+    }
+}
