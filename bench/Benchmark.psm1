@@ -220,7 +220,7 @@ function Get-EchoServer {
     [pscustomobject]@{ Name = 'C# echo server'; Kind = 'csharp'; IsReference = $true }
     if ($script:Config.Python) { [pscustomobject]@{ Name = 'Python udp_echo_server.py'; Kind = 'python' } }
     if ($script:Config.Socat) { [pscustomobject]@{ Name = 'socat UDP4-LISTEN PIPE'; Kind = 'socat' } }
-    if ($IncludePSUdp) { [pscustomobject]@{ Name = 'Start-UdpEcho | Measure-Object'; Kind = 'psudp'; Target = $true } }
+    if ($IncludePSUdp) { [pscustomobject]@{ Name = 'Start-UdpEcho -MaximumRate 0 | Measure-Object'; Kind = 'psudp'; Target = $true } }
 }
 
 function Get-EchoServerCommand {

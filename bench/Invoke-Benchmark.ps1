@@ -64,7 +64,7 @@ param(
     [ValidateRange(1, 20)]
     [int] $Repeat,
 
-    [ValidateSet('Receive', 'Echo', 'Send', 'Startup', 'Memory')]
+    # Receive, Echo, Send, Startup, Memory; from a shell also as one comma-separated word.
     [string[]] $Scenario = @('Receive', 'Echo', 'Send', 'Startup', 'Memory'),
 
     [switch] $SkipBuild,
@@ -77,6 +77,9 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'Benchmark.psm1') -Force
 
+$Scenario = @($Scenario -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$unknown = @($Scenario | Where-Object { $_ -notin 'Receive', 'Echo', 'Send', 'Startup', 'Memory' })
+if ($unknown) { throw "Unknown scenario '$($unknown -join "', '")'. Choose from Receive, Echo, Send, Startup, Memory." }
 if (-not $IsLinux) { throw 'The benchmark reads /proc/net and uses taskset: it runs on Linux only.' }
 
 $Root = Split-Path $PSScriptRoot

@@ -13,7 +13,7 @@
 
     Scenarios:
       Receive        Receive-UdpDatagram -Count N | <Pipeline>  (MeasureObject, OutNull, WhereObject)
-      Echo           Start-UdpEcho -Count N | Out-Null
+      Echo           Start-UdpEcho -Count N -MaximumRate 0 | Measure-Object
       Send           N strings of -Size characters piped into one Send-UdpDatagram
       SendUdpClient  the same through a script function that makes a new UdpClient per message
       Memory         Receive-UdpDatagram -TimeoutSeconds T | a consumer that sleeps 1 ms per object
@@ -80,7 +80,9 @@ switch ($Scenario) {
         if ($Pipeline -eq 'OutNull' -and $elapsed.Elapsed.TotalSeconds -lt $TimeoutSeconds - 0.2) { $delivered = $Count - $dropped }
     }
     'Echo' {
-        $echo = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        # -MaximumRate 0 lifts the loop guard's default of 1,000 echoes per second to one peer,
+        # which would otherwise be what this measures.
+        $echo = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; MaximumRate = 0; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
         $delivered = (Start-UdpEcho @echo | Measure-Object).Count
         $dropped = Get-DroppedCount $warnings
     }
