@@ -11,7 +11,8 @@ bound socket. Prints:
     ECHOED <n>                                    last, with the number of datagrams echoed
 
 It stops after --count echoed datagrams, after --timeout seconds (default 10), or on SIGTERM /
-SIGINT, and exits 0. It is deliberately naive (it echoes anything, including datagrams from
+SIGINT, and exits 0. With --quiet (for benchmarks) no ECHO lines are printed; ``SUMMARY <n> <first
+unix time> <last unix time>`` (the first and the last echo) comes before ECHOED. It is deliberately naive (it echoes anything, including datagrams from
 another echo server), so it can be used to test echo-loop guards; --timeout bounds any loop.
 
 Examples:
@@ -43,12 +44,14 @@ def main(argv=None):
     parser.add_argument("--timeout", type=peerlib.positive_seconds, default=10.0, help="stop after this many seconds (default 10, max 600)")
     parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer per datagram (default 65535)")
+    parser.add_argument("--quiet", action="store_true", help="no ECHO lines; a SUMMARY line before ECHOED")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family), passive=True)
     echoed = 0
+    first = last = 0.0
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.bind(sockaddr)
@@ -76,11 +79,17 @@ def main(argv=None):
                     peerlib.error(type(exc).__name__, exc)
                     continue
                 echoed += 1
+                if args.quiet:
+                    last = time.time()
+                    first = first or last
+                    continue
                 peerlib.emit("ECHO", *fields)
     except OSError as exc:
         peerlib.error(type(exc).__name__, exc)
         return 1
     finally:
+        if args.quiet:
+            peerlib.emit("SUMMARY", echoed, repr(first), repr(last))
         peerlib.emit("ECHOED", echoed)
     return 0
 

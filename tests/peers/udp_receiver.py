@@ -10,6 +10,8 @@ Binds HOST:PORT (port 0 = any free port) and prints:
     DONE <n>                                          last, with the number of datagrams
 
 It stops after --count datagrams or --timeout seconds (default 10), or on SIGTERM, and exits 0.
+With --quiet (for benchmarks) no RECV lines are printed; ``SUMMARY <n> <first unix time> <last
+unix time>`` (the times the first and the last datagram came) comes before DONE.
 
 Examples:
     udp_receiver.py --port 0 --count 1
@@ -61,11 +63,13 @@ def main(argv=None):
     parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer per datagram (default 65535)")
     parser.add_argument("--pktinfo", action="store_true", help="append the datagram's destination address to each RECV line")
+    parser.add_argument("--quiet", action="store_true", help="no RECV lines; a SUMMARY line before DONE")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _terminate)
     family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family), passive=True)
     received = 0
+    first = last = 0.0
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.bind(sockaddr)
@@ -82,6 +86,10 @@ def main(argv=None):
                     continue
                 data, ancdata, _, source = sock.recvmsg(args.bufsize, socket.CMSG_SPACE(64))
                 received += 1
+                if args.quiet:
+                    last = time.time()
+                    first = first or last
+                    continue
                 fields = ["RECV", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data)]
                 if args.pktinfo:
                     fields.append(peerlib.plain_address(destination_from(ancdata, family)))
@@ -90,6 +98,8 @@ def main(argv=None):
         peerlib.error(type(exc).__name__, exc)
         return 1
     finally:
+        if args.quiet:
+            peerlib.emit("SUMMARY", received, repr(first), repr(last))
         peerlib.emit("DONE", received)
     return 0
 

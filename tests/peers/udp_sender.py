@@ -5,6 +5,9 @@ Sends --count datagrams (same payload) to HOST:PORT from one socket and prints, 
 
     SENT <source port> <payload length>
 
+With --quiet (for benchmarks) no line is printed per datagram, --count may go up to 10,000,000,
+and the last line is ``SUMMARY <sent> <start unix time> <end unix time>``.
+
 Examples:
     udp_sender.py 127.0.0.1 9000 --text 'hello'
     udp_sender.py ::1 9000 --hex 'de ad be ef' --count 3 --bind '[::1]:0'
@@ -16,6 +19,7 @@ Exit codes: 0 sent, 1 socket error (an ``ERROR <kind> <message>`` line on stderr
 import argparse
 import socket
 import sys
+import time
 
 sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
 import peerlib  # noqa: E402  (tests/peers/peerlib.py)
@@ -29,9 +33,11 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=1, help="datagrams to send (1-10000, default 1)")
     parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0 or [::1]:5000")
     parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
+    parser.add_argument("--quiet", action="store_true", help="no line per datagram; a SUMMARY line at the end")
     args = parser.parse_args(argv)
-    if not 1 <= args.count <= 10000:
-        parser.error("--count must be 1-10000")
+    most = 10000000 if args.quiet else 10000
+    if not 1 <= args.count <= most:
+        parser.error("--count must be 1-%d" % most)
     payload = peerlib.payload_from_args(parser, args)
 
     family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
@@ -41,6 +47,12 @@ def main(argv=None):
             if args.bind:
                 bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
                 sock.bind((bind_host, bind_port))
+            if args.quiet:
+                start = time.time()
+                for _ in range(args.count):
+                    sock.sendto(payload, sockaddr)
+                peerlib.emit("SUMMARY", args.count, repr(start), repr(time.time()))
+                return 0
             for _ in range(args.count):
                 sent = sock.sendto(payload, sockaddr)
                 peerlib.emit("SENT", sock.getsockname()[1], sent)

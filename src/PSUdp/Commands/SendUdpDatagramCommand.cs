@@ -16,6 +16,15 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
 
+    // The last target and the texts ShouldProcess shows, kept because a pipeline of a million
+    // strings usually goes to one host and one payload length (formatting them was a tenth of a send).
+    private string? lastName;
+    private int lastPort;
+    private IPEndPoint? lastTarget;
+    private string lastTargetText = string.Empty;
+    private int lastLength = -1;
+    private string lastAction = string.Empty;
+
     #region Parameters
 
     /// <summary>The hosts to send to: names or addresses.</summary>
@@ -116,18 +125,29 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
     {
         try
         {
-            var target = new IPEndPoint(Resolve(name), Port);
+            IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (!ShouldProcess(Addresses.Format(target), $"Send a {payload.Length:N0}-byte UDP datagram"))
+            if (payload.Length != lastLength)
+            {
+                lastLength = payload.Length;
+                lastAction = $"Send a {payload.Length:N0}-byte UDP datagram";
+            }
+
+            if (!ShouldProcess(lastTargetText, lastAction))
             {
                 return;
             }
 
-            UdpDatagram sent = sender.Send(target, payload);
-            ReportEarlierRefusal();
             if (PassThru)
             {
+                UdpDatagram sent = sender.Send(target, payload);
+                ReportEarlierRefusal();
                 WriteObject(sent);
+            }
+            else
+            {
+                sender.Transmit(target, payload);
+                ReportEarlierRefusal();
             }
 
             if (WaitForReply)
@@ -147,6 +167,19 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             // Ctrl+C during a reply wait.
         }
+    }
+
+    private IPEndPoint Target(string name)
+    {
+        if (lastTarget is null || lastPort != Port || !string.Equals(name, lastName, StringComparison.OrdinalIgnoreCase))
+        {
+            lastTarget = new IPEndPoint(Resolve(name), Port);
+            lastTargetText = Addresses.Format(lastTarget);
+            lastName = name;
+            lastPort = Port;
+        }
+
+        return lastTarget;
     }
 
     private IPAddress Resolve(string name)

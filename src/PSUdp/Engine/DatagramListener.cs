@@ -17,6 +17,10 @@ internal abstract class DatagramListener : IDisposable
     // How often a blocked receive wakes to look at the deadline and the stop flag.
     private const int WakeMilliseconds = 100;
 
+    // Gathering waits a millisecond between reads; a kernel buffer this large holds several
+    // milliseconds of a loopback flood (the kernel reports twice what was asked for).
+    private const int GatherBufferSize = 1024 * 1024;
+
     private readonly ListenerOptions options;
     private readonly DatagramReader reader;
     private readonly Thread thread;
@@ -83,6 +87,12 @@ internal abstract class DatagramListener : IDisposable
         Queue.Dispose();
     }
 
+    /// <summary>
+    /// True for listeners that only queue (no one waits for an answer): during a stream they read
+    /// the socket once a millisecond in batches. An echo server answers each datagram at once.
+    /// </summary>
+    protected virtual bool GathersBatches => false;
+
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(UdpDatagram datagram);
 
@@ -91,8 +101,13 @@ internal abstract class DatagramListener : IDisposable
         long deadline = options.Duration is { } d
             ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency)
             : long.MaxValue;
+        // Linux takes a batch of datagrams per system call; elsewhere one at a time.
+        DatagramBatchReader? batch = null;
         try
         {
+            batch = DatagramBatchReader.TryCreate(Socket, options.Encoding, options.BufferLength);
+            var datagrams = new UdpDatagram[batch?.Capacity ?? 1];
+            bool gather = batch is not null && GathersBatches && ReceiveBufferSize >= GatherBufferSize;
             bool lastSlice = false;
             while (!stopping)
             {
@@ -110,25 +125,27 @@ internal abstract class DatagramListener : IDisposable
                     Socket.ReceiveTimeout = (int)Math.Max(1, leftMilliseconds);
                 }
 
-                UdpDatagram datagram;
+                int got;
                 try
                 {
-                    datagram = reader.Read();
+                    got = Read(batch, datagrams);
                 }
                 catch (SocketException e) when (IsTransient(e.SocketErrorCode))
                 {
                     continue;
                 }
 
-                if (!Handle(datagram))
-                {
-                    continue;
-                }
-
-                Queue.TryAdd(datagram);
-                if (Interlocked.Increment(ref received) == options.Count)
+                if (stopping || Deliver(datagrams, got))
                 {
                     break;
+                }
+
+                if (gather && got > 0 && got < datagrams.Length)
+                {
+                    // The socket ran dry in the middle of a stream: let the next datagrams gather
+                    // in the kernel buffer for a millisecond and take them in full batches, rather
+                    // than sleep in the receive and be woken (and wake the pipeline) for each one.
+                    Thread.Sleep(1);
                 }
             }
         }
@@ -144,8 +161,44 @@ internal abstract class DatagramListener : IDisposable
         finally
         {
             Socket.Dispose();
+            batch?.Dispose();
             Queue.Complete();
         }
+    }
+
+    // Never more than -Count still wants, so the datagrams taken off the socket are exactly those counted.
+    private int Read(DatagramBatchReader? batch, UdpDatagram[] datagrams)
+    {
+        if (batch is null)
+        {
+            datagrams[0] = reader.Read();
+            return 1;
+        }
+
+        long wanted = options.Count > 0 ? options.Count - Received : int.MaxValue;
+        return batch.Read(datagrams, (int)Math.Min(wanted, datagrams.Length));
+    }
+
+    // Handles and queues the datagrams just read; true when -Count is reached.
+    private bool Deliver(UdpDatagram[] datagrams, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            UdpDatagram datagram = datagrams[i];
+            datagrams[i] = null!;
+            if (!Handle(datagram))
+            {
+                continue;
+            }
+
+            Queue.TryAdd(datagram);
+            if (Interlocked.Increment(ref received) == options.Count)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // A receive timeout only wakes the loop; ICMP errors left by an earlier send are not the

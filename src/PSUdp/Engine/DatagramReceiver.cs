@@ -8,5 +8,7 @@ internal sealed class DatagramReceiver : DatagramListener
     {
     }
 
+    protected override bool GathersBatches => true;
+
     protected override bool Handle(UdpDatagram datagram) => true;
 }

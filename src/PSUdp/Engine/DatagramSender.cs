@@ -20,6 +20,8 @@ internal sealed class DatagramSender : IDisposable
 
     private readonly Socket socket;
     private readonly Encoding encoding;
+    // Read once: Socket.DualMode asks the kernel (getsockopt) on every call.
+    private readonly bool dualMode;
     private DatagramReader? reader;
     private IPEndPoint? lastTarget;
 
@@ -28,6 +30,7 @@ internal sealed class DatagramSender : IDisposable
         socket = UdpSocketFactory.Create(options);
         this.encoding = encoding;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        dualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
     }
 
     /// <summary>The address and port the datagrams leave from.</summary>
@@ -51,7 +54,7 @@ internal sealed class DatagramSender : IDisposable
                 Addresses.Format(target));
         }
 
-        if (!targetIsV6 && socketIsV6 && !socket.DualMode)
+        if (!targetIsV6 && socketIsV6 && !dualMode)
         {
             throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
                 $"{Addresses.Format(target)} is an IPv4 address, but the socket is IPv6 only (bound to {Addresses.Format(LocalEndPoint)}). Give an IPv6 target, or an IPv4 -LocalAddress, or leave out -IPv6.",
@@ -61,8 +64,21 @@ internal sealed class DatagramSender : IDisposable
         DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
     }
 
-    /// <summary>Sends one datagram; throws <see cref="UdpException"/> when it cannot leave.</summary>
+    /// <summary>Sends one datagram and describes it; throws <see cref="UdpException"/> when it cannot leave.</summary>
     internal UdpDatagram Send(IPEndPoint target, byte[] payload)
+    {
+        Transmit(target, payload);
+        IPAddress local = LocalEndPoint.Address;
+        if (local.Equals(IPAddress.IPv6Any) && target.AddressFamily == AddressFamily.InterNetwork)
+        {
+            local = IPAddress.Any;
+        }
+
+        return new UdpDatagram(DatagramDirection.Sent, target, local, LocalEndPoint.Port, payload, truncated: false, encoding);
+    }
+
+    /// <summary>Sends one datagram, for callers that do not write it; throws <see cref="UdpException"/> when it cannot leave.</summary>
+    internal void Transmit(IPEndPoint target, byte[] payload)
     {
         CheckTarget(target, payload.Length);
         try
@@ -78,13 +94,6 @@ internal sealed class DatagramSender : IDisposable
         }
 
         lastTarget = target;
-        IPAddress local = LocalEndPoint.Address;
-        if (local.Equals(IPAddress.IPv6Any) && target.AddressFamily == AddressFamily.InterNetwork)
-        {
-            local = IPAddress.Any;
-        }
-
-        return new UdpDatagram(DatagramDirection.Sent, target, local, LocalEndPoint.Port, payload, truncated: false, encoding);
     }
 
     /// <summary>

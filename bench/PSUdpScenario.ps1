@@ -1,0 +1,148 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    The PSUdp side of one benchmark run, in a fresh pwsh that imports the built PSUdp.
+
+.DESCRIPTION
+    Run by Invoke-Benchmark.ps1, never by hand (though it can be). Imports PSUdp from
+    PSModulePath, runs ONE pipeline, and prints one line 'RESULT {json}' with what it measured:
+    the count of objects the pipeline saw, the datagrams PSUdp reported as dropped (its warning),
+    the wall-clock end (Unix seconds, comparable with the reference programs' times), and the
+    process's CPU seconds, allocated bytes, gen-0 collections and peak working set over the run.
+    Every pipeline is bounded by -Count and by -TimeoutSeconds.
+
+    Scenarios:
+      Receive        Receive-UdpDatagram -Count N | <Pipeline>  (MeasureObject, OutNull, WhereObject)
+      Echo           Start-UdpEcho -Count N -MaximumRate 0 | Measure-Object
+      Send           N strings of -Size characters piped into one Send-UdpDatagram
+      SendUdpClient  the same through a script function that makes a new UdpClient per message
+      Memory         Receive-UdpDatagram -TimeoutSeconds T | a consumer that sleeps 1 ms per object
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)]
+    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory')]
+    [string] $Scenario,
+
+    [Parameter(Mandatory)]
+    [ValidateRange(1, 65535)]
+    [int] $Port,
+
+    [ValidateRange(1, 100000000)]
+    [int] $Count = 1000,
+
+    [ValidateSet('MeasureObject', 'OutNull', 'WhereObject')]
+    [string] $Pipeline = 'MeasureObject',
+
+    [ValidateRange(0.1, 600)]
+    [double] $TimeoutSeconds = 60,
+
+    [ValidateRange(0, 65507)]
+    [int] $Size = 64
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+# The drop warning's numbers are formatted with the current culture; parse them in a known one.
+[System.Threading.Thread]::CurrentThread.CurrentCulture = [cultureinfo]::InvariantCulture
+
+Import-Module PSUdp
+
+function Get-UnixTime { ([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalSeconds }
+
+# The first number of PSUdp's drop warning ("24,909 of 300,000 datagrams ... were dropped").
+function Get-DroppedCount($Warnings) {
+    $last = @($Warnings | Where-Object { "$_" -match 'were dropped' }) | Select-Object -Last 1
+    if ($last -and "$last" -match '^([\d,]+) of') { [long]($Matches[1] -replace ',', '') } else { 0 }
+}
+
+$process = [System.Diagnostics.Process]::GetCurrentProcess()
+$process.Refresh()
+$workingSetBefore = $process.WorkingSet64
+$cpuBefore = $process.TotalProcessorTime.TotalSeconds
+$allocatedBefore = [GC]::GetTotalAllocatedBytes($true)
+$collectionsBefore = [GC]::CollectionCount(0)
+$start = Get-UnixTime
+$delivered = $null
+$warnings = @()
+$elapsed = [System.Diagnostics.Stopwatch]::StartNew()
+
+switch ($Scenario) {
+    'Receive' {
+        $receive = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        switch ($Pipeline) {
+            'MeasureObject' { $delivered = (Receive-UdpDatagram @receive | Measure-Object).Count }
+            'OutNull' { Receive-UdpDatagram @receive | Out-Null }
+            'WhereObject' { $delivered = (Receive-UdpDatagram @receive | Where-Object Length -GT 0 | Measure-Object).Count }
+        }
+        $dropped = Get-DroppedCount $warnings
+        # -Count counts the datagrams PSUdp took off the socket, the dropped ones included.
+        if ($Pipeline -eq 'OutNull' -and $elapsed.Elapsed.TotalSeconds -lt $TimeoutSeconds - 0.2) { $delivered = $Count - $dropped }
+    }
+    'Echo' {
+        # -MaximumRate 0 lifts the loop guard's default of 1,000 echoes per second to one peer,
+        # which would otherwise be what this measures.
+        $echo = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; MaximumRate = 0; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        $delivered = (Start-UdpEcho @echo | Measure-Object).Count
+        $dropped = Get-DroppedCount $warnings
+    }
+    'Send' {
+        $lines = @('x' * $Size) * $Count
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $lines | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $Port
+        $delivered = $Count
+        $dropped = 0
+    }
+    'SendUdpClient' {
+        # The common script pattern: a new UdpClient for every message.
+        function Send-UdpMessage {
+            param(
+                [Parameter(Mandatory)] [string] $ComputerName,
+                [Parameter(Mandatory)] [int] $Port,
+                [Parameter(Mandatory, ValueFromPipeline)] [string] $Message
+            )
+            process {
+                $client = [System.Net.Sockets.UdpClient]::new()
+                try {
+                    $bytes = [System.Text.Encoding]::UTF8.GetBytes($Message)
+                    [void] $client.Send($bytes, $bytes.Length, $ComputerName, $Port)
+                }
+                finally {
+                    $client.Dispose()
+                }
+            }
+        }
+        $lines = @('x' * $Size) * $Count
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $lines | Send-UdpMessage -ComputerName 127.0.0.1 -Port $Port
+        $delivered = $Count
+        $dropped = 0
+    }
+    'Memory' {
+        $receive = @{ Port = $Port; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        $delivered = (Receive-UdpDatagram @receive | ForEach-Object { Start-Sleep -Milliseconds 1; $_ } | Measure-Object).Count
+        $dropped = Get-DroppedCount $warnings
+    }
+}
+
+$seconds = $elapsed.Elapsed.TotalSeconds
+$end = Get-UnixTime
+$process.Refresh()
+$result = [ordered]@{
+    mode             = "psudp-$($Scenario.ToLowerInvariant())"
+    pipeline         = $Pipeline
+    delivered        = $delivered
+    dropped          = $dropped
+    start            = $start
+    end              = $end
+    seconds          = $seconds
+    rate             = if ($null -ne $delivered) { $delivered / [Math]::Max($seconds, 1e-9) } else { $null }
+    cpuSeconds       = $process.TotalProcessorTime.TotalSeconds - $cpuBefore
+    allocatedBytes   = [GC]::GetTotalAllocatedBytes($true) - $allocatedBefore
+    gen0Collections  = [GC]::CollectionCount(0) - $collectionsBefore
+    workingSetBefore = $workingSetBefore
+    peakWorkingSet   = $process.PeakWorkingSet64
+}
+[Console]::Out.WriteLine('RESULT ' + ($result | ConvertTo-Json -Compress))

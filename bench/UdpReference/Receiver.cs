@@ -1,0 +1,74 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace UdpReference;
+
+/// <summary>The allocation-free receiver: ReceiveFrom(Span&lt;byte&gt;, SocketFlags, SocketAddress) into one buffer.</summary>
+internal static class Receiver
+{
+    internal static int Run(IPAddress host, Arguments options)
+    {
+        long count = options.Required("count");
+        int receiveBuffer = (int)options.Number("rcvbuf", 0);
+        double timeout = options.Real("timeout", 60);
+
+        using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (receiveBuffer > 0)
+        {
+            socket.ReceiveBufferSize = receiveBuffer;
+        }
+
+        socket.Bind(new IPEndPoint(host, (int)options.Number("port", 0)));
+        // Wakes a blocked receive once a second to look at the deadline; costs nothing while data flows.
+        socket.ReceiveTimeout = 1000;
+        Console.WriteLine($"LISTENING {((IPEndPoint)socket.LocalEndPoint!).Port}");
+
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(65536);
+        var from = new SocketAddress(host.AddressFamily);
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
+        long received = 0;
+        long bytes = 0;
+        double first = 0;
+        bool message = options.Text("api", "receivefrom") == "receivemessagefrom";
+        long allocated = GC.GetTotalAllocatedBytes(true);
+        double cpu = Clock.Cpu();
+        while (received < count && Stopwatch.GetTimestamp() < deadline)
+        {
+            int length;
+            try
+            {
+                length = message ? ReceiveMessage(socket, buffer) : socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                continue;
+            }
+
+            if (received == 0)
+            {
+                first = Clock.Now();
+            }
+
+            received++;
+            bytes += length;
+        }
+
+        double last = Clock.Now();
+        Clock.Report("receive",
+            ("received", received), ("bytes", bytes), ("first", first), ("end", last),
+            ("receiveBufferSize", socket.ReceiveBufferSize), ("cpuSeconds", Clock.Cpu() - cpu),
+            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated));
+        return 0;
+    }
+
+    // For comparison only: the netstandard2.0 API PSUdp must use to learn each datagram's local
+    // address (packet information); it allocates endpoints on every call.
+    private static int ReceiveMessage(Socket socket, byte[] buffer)
+    {
+        SocketFlags flags = SocketFlags.None;
+        EndPoint remote = new IPEndPoint(IPAddress.Any, 0);
+        return socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out _);
+    }
+}
