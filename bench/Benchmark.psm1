@@ -8,11 +8,8 @@ Set-StrictMode -Version Latest
 $script:Config = $null
 $script:ReceiveBuffer = 4194304
 
-# The pwsh that runs this script, as a command line: 'dotnet pwsh.dll' for the local tool.
-function Get-PwshCommand {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
-}
+# Get-PwshCommand and Get-ClosedUdpPort: the same helpers the tests use.
+Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PSUdpTestUtilities.psm1')
 
 function Initialize-Benchmark {
     param([string] $Root, [string[]] $Pwsh, [string[]] $Reference, [string] $Python, [string] $Socat)
@@ -78,17 +75,6 @@ function Complete-BenchProcess {
     elseif (-not $Kill -and $Run.Process.ExitCode -ne 0) { "exit code $($Run.Process.ExitCode): $($errorText.Trim())" }
     elseif (-not $Kill -and -not $result -and -not $summary) { "no result line: $($Run.Command) $($errorText.Trim())" }
     [pscustomobject]@{ Result = $result; Summary = $summary; Problem = $problem; Output = $output; Error = $errorText }
-}
-
-# A UDP port that is free on both families right now.
-function Get-FreePort {
-    $socket = [System.Net.Sockets.Socket]::new('InterNetworkV6', 'Dgram', 'Udp')
-    try {
-        $socket.DualMode = $true
-        $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::IPv6Any, 0))
-        $socket.LocalEndPoint.Port
-    }
-    finally { $socket.Dispose() }
 }
 
 # Waits until some socket has bound the port (/proc/net/udp, udp6), or the child has died.
@@ -172,7 +158,7 @@ function Get-ReceiveContender {
 function Invoke-ReceiveRun {
     param($Contender, [int] $Size, [int] $Count)
     $run = New-Run -Section 'Receive' -Case "$Size B" -Contender $Contender -Unit 'dg/s'
-    $port = Get-FreePort
+    $port = Get-ClosedUdpPort
     $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 20000))
     $command = switch ($Contender.Kind) {
         'csharp' { @($script:Config.Reference) + @('receive', '--port', $port, '--count', $Count, '--timeout', $timeout) + $Contender.Extra }
@@ -238,7 +224,7 @@ function Invoke-EchoRun {
     param($Server, [int] $Count, [switch] $Pinned)
     $case = if ($Pinned) { '64 B, pinned to one CPU' } else { '64 B, unpinned' }
     $run = New-Run -Section 'Echo' -Case $case -Contender $Server -Unit 'rt/s'
-    $port = Get-FreePort
+    $port = Get-ClosedUdpPort
     $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 1000))
     $serverRun = Start-BenchProcess (Get-EchoServerCommand $Server $port $Count $timeout) -Pin:$Pinned
     Wait-UdpPort $port $serverRun
@@ -260,7 +246,7 @@ function Invoke-EchoRun {
 function Invoke-EchoFloodRun {
     param($Server, [int] $Count)
     $run = New-Run -Section 'Echo flood' -Case '64 B, two senders' -Contender $Server -Unit 'dg/s'
-    $port = Get-FreePort
+    $port = Get-ClosedUdpPort
     $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 10000))
     $before = Get-UdpCounter
     $serverRun = Start-BenchProcess (Get-EchoServerCommand $Server $port $Count $timeout)
@@ -359,7 +345,7 @@ function Invoke-MemoryRun {
     param([int] $Count)
     $contender = [pscustomobject]@{ Name = 'Receive-UdpDatagram | 1 ms per object'; Kind = 'psudp' }
     $run = New-Run -Section 'Memory' -Case "$Count floods of 64 B" -Contender $contender -Unit 'MiB'
-    $port = Get-FreePort
+    $port = Get-ClosedUdpPort
     # The socket is read for this long; then the queue (at most 65,536) drains at 1 ms per object.
     $listen = [Math]::Ceiling($Count / 100000) + 5
     $before = Get-UdpCounter
@@ -476,7 +462,7 @@ function Get-BenchmarkTarget {
         }
     }
     foreach ($case in '64 B, unpinned', '64 B, pinned to one CPU') {
-        $psudp = Find 'Echo' $case 'Start-UdpEcho | Measure-Object'
+        $psudp = Find 'Echo' $case 'Start-UdpEcho -MaximumRate 0 | Measure-Object'
         $python = Find 'Echo' $case 'Python udp_echo_server.py'
         if (-not $psudp -or $null -eq $psudp.Ratio) { continue }
         $versusPython = if ($python -and $python.Median) { $psudp.Median / $python.Median } else { $null }
@@ -538,6 +524,6 @@ function ConvertTo-BenchmarkMarkdown {
     $lines -join "`n"
 }
 
-Export-ModuleMember -Function Get-PwshCommand, Initialize-Benchmark, Get-ReceiveContender, Invoke-ReceiveRun,
+Export-ModuleMember -Function Initialize-Benchmark, Get-ReceiveContender, Invoke-ReceiveRun,
     Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-StartupRun,
     Invoke-MemoryRun, Get-BenchmarkSummary, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown

@@ -76,6 +76,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'Benchmark.psm1') -Force
+Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PSUdpTestUtilities.psm1')   # Get-PwshCommand
 
 $Scenario = @($Scenario -split ',' | ForEach-Object Trim | Where-Object { $_ })
 $unknown = @($Scenario | Where-Object { $_ -notin 'Receive', 'Echo', 'Send', 'Startup', 'Memory' })
