@@ -74,7 +74,8 @@ function Complete-BenchProcess {
     $problem = if ($timedOut) { "timed out after $Seconds s: $($Run.Command)" }
     elseif (-not $Kill -and $Run.Process.ExitCode -ne 0) { "exit code $($Run.Process.ExitCode): $($errorText.Trim())" }
     elseif (-not $Kill -and -not $result -and -not $summary) { "no result line: $($Run.Command) $($errorText.Trim())" }
-    [pscustomobject]@{ Result = $result; Summary = $summary; Problem = $problem; Output = $output; Error = $errorText }
+    # [string]: an if that chose no branch gives nothing, and the property would be missing.
+    [pscustomobject]@{ Result = $result; Summary = $summary; Problem = [string]$problem; Output = $output; Error = $errorText }
 }
 
 # Waits until some socket has bound the port (/proc/net/udp, udp6), or the child has died.

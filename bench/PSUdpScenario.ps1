@@ -50,9 +50,9 @@ Import-Module PSUdp
 
 function Get-UnixTime { ([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalSeconds }
 
-# The first number of PSUdp's drop warning ("24,909 of 300,000 datagrams ... were dropped").
+# The first number of PSUdp's drop warning ("24,909 of 300,000 datagrams received on ... were not written ...").
 function Get-DroppedCount($Warnings) {
-    $last = @($Warnings | Where-Object { "$_" -match 'were dropped' }) | Select-Object -Last 1
+    $last = @($Warnings | Where-Object { "$_" -match '^[\d,]+ of [\d,]+ datagrams received' }) | Select-Object -Last 1
     if ($last -and "$last" -match '^([\d,]+) of') { [long]($Matches[1] -replace ',', '') } else { 0 }
 }
 
