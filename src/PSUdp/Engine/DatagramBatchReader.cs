@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -108,6 +109,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     /// Blocks until at least one datagram is there (or the socket's receive timeout passes, as a
     /// SocketException TimedOut), then takes up to <paramref name="max"/> of those waiting.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal int Read(UdpDatagram[] datagrams, int max)
     {
         int want = Math.Min(Math.Min(max, Capacity), datagrams.Length);
@@ -128,6 +130,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         }
 
         int made = 0;
+        long now = DateTime.UtcNow.Ticks; // one clock read for the batch: the datagrams were read together
         for (int i = 0; i < got; i++)
         {
             ref MessageHeader header = ref messages[i].Header;
@@ -142,8 +145,8 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             byte* name = header.Name;
             IPAddress remote = Source(name, out int remotePort);
             IPAddress local = Destination(ref header) ?? boundAddress;
-            datagrams[made++] = new UdpDatagram(DatagramDirection.Received, new IPEndPoint(remote, remotePort), local, localPort,
-                payload, (header.Flags & MsgTrunc) != 0, encoding);
+            datagrams[made++] = new UdpDatagram(DatagramDirection.Received, remote, remotePort, local, localPort,
+                payload, (header.Flags & MsgTrunc) != 0, encoding, now);
         }
 
         return made;
@@ -264,6 +267,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         private uint scope;
         private IPAddress? address;
 
+        [MethodImpl(HotPath.Optimized)]
         internal IPAddress Get(byte* raw, int rawLength, uint scopeId)
         {
             if (address is null || rawLength != length || scopeId != scope || !Same(raw, rawLength))

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace PSUdp.Engine;
@@ -96,6 +97,7 @@ internal abstract class DatagramListener : IDisposable
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(UdpDatagram datagram);
 
+    [MethodImpl(HotPath.Optimized)]
     private void Run()
     {
         long deadline = options.Duration is { } d
@@ -167,6 +169,7 @@ internal abstract class DatagramListener : IDisposable
     }
 
     // Never more than -Count still wants, so the datagrams taken off the socket are exactly those counted.
+    [MethodImpl(HotPath.Optimized)]
     private int Read(DatagramBatchReader? batch, UdpDatagram[] datagrams)
     {
         if (batch is null)
@@ -180,6 +183,7 @@ internal abstract class DatagramListener : IDisposable
     }
 
     // Handles and queues the datagrams just read; true when -Count is reached.
+    [MethodImpl(HotPath.Optimized)]
     private bool Deliver(UdpDatagram[] datagrams, int count)
     {
         for (int i = 0; i < count; i++)

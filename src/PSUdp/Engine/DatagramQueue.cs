@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace PSUdp.Engine;
@@ -52,6 +53,7 @@ internal sealed class DatagramQueue : IDisposable
     internal bool IsFinished => completed && items.IsEmpty;
 
     /// <summary>Queues a datagram, or drops and counts it when the queue is full. Never blocks.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal bool TryAdd(UdpDatagram datagram)
     {
         if (completed)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace PSUdp.Engine;
 
@@ -26,6 +27,12 @@ internal sealed class EchoGuard
     private readonly Dictionary<IPEndPoint, Bucket> buckets = new();
     private readonly IPEndPoint own;
 
+    // The verdict on the last (source, destination) address pair. A receive loop hands over the
+    // same address objects while one peer streams, so the address checks run once per peer.
+    private IPAddress? lastRemote;
+    private IPAddress? lastLocal;
+    private bool lastUnanswerable;
+
     internal EchoGuard(IPEndPoint own, int maximumRate)
     {
         this.own = own;
@@ -36,6 +43,7 @@ internal sealed class EchoGuard
     internal int MaximumRate { get; }
 
     /// <summary>Why a datagram from <paramref name="remote"/> must not be echoed, or null to echo it.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal string? Refuse(IPAddress remote, int port, IPAddress local)
     {
         if (port == 0)
@@ -43,8 +51,15 @@ internal sealed class EchoGuard
             return "source port 0";
         }
 
-        if (remote.Equals(IPAddress.Any) || remote.Equals(IPAddress.IPv6Any) || remote.Equals(IPAddress.Broadcast) ||
-            IsMulticast(remote) || IsDirectedBroadcastSource(remote, local))
+        if (!ReferenceEquals(remote, lastRemote) || !ReferenceEquals(local, lastLocal))
+        {
+            lastUnanswerable = remote.Equals(IPAddress.Any) || remote.Equals(IPAddress.IPv6Any) || remote.Equals(IPAddress.Broadcast) ||
+                IsMulticast(remote) || IsDirectedBroadcastSource(remote, local);
+            lastRemote = remote;
+            lastLocal = local;
+        }
+
+        if (lastUnanswerable)
         {
             return "a source address that cannot be answered";
         }

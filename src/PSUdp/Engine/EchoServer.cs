@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace PSUdp.Engine;
@@ -14,6 +15,9 @@ internal sealed class EchoServer : DatagramListener
     private readonly EchoGuard guard;
     private long refused;
 
+    // The last peer's endpoint, reused while the same peer (the same address object) streams.
+    private IPEndPoint? peer;
+
     internal EchoServer(ListenerOptions options, int maximumRate)
         : base(options, "echo")
     {
@@ -26,6 +30,7 @@ internal sealed class EchoServer : DatagramListener
     /// <summary>Why the last refused datagram was refused, for a warning.</summary>
     internal string? LastRefusal { get; private set; }
 
+    [MethodImpl(HotPath.Optimized)]
     protected override bool Handle(UdpDatagram datagram)
     {
         string? reason = guard.Refuse(datagram.RemoteAddress, datagram.RemotePort, datagram.LocalAddress);
@@ -38,7 +43,12 @@ internal sealed class EchoServer : DatagramListener
 
         try
         {
-            Socket.SendTo(datagram.Payload, new IPEndPoint(datagram.RemoteAddress, datagram.RemotePort));
+            if (peer is null || !ReferenceEquals(peer.Address, datagram.RemoteAddress) || peer.Port != datagram.RemotePort)
+            {
+                peer = new IPEndPoint(datagram.RemoteAddress, datagram.RemotePort);
+            }
+
+            Socket.SendTo(datagram.Payload, peer);
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted && e.SocketErrorCode != SocketError.Interrupted)
         {

@@ -28,10 +28,27 @@ public sealed partial class UdpDatagram
         Encoding encoding,
         DateTimeOffset? timestamp = null,
         string? text = null)
+        : this(direction, remote.Address, remote.Port, localAddress, localPort, payload, truncated, encoding,
+            (timestamp ?? DateTimeOffset.UtcNow).UtcTicks, text)
+    {
+    }
+
+    // The receive loop's form: no endpoint object, and the clock read once per batch of datagrams.
+    internal UdpDatagram(
+        DatagramDirection direction,
+        IPAddress remoteAddress,
+        int remotePort,
+        IPAddress localAddress,
+        int localPort,
+        byte[] payload,
+        bool truncated,
+        Encoding encoding,
+        long utcTicks,
+        string? text = null)
     {
         Direction = direction;
-        RemoteAddress = Addresses.Normalize(remote.Address);
-        RemotePort = remote.Port;
+        RemoteAddress = Addresses.Normalize(remoteAddress);
+        RemotePort = remotePort;
         LocalAddress = Addresses.Normalize(localAddress);
         LocalPort = localPort;
         this.payload = payload;
@@ -39,7 +56,7 @@ public sealed partial class UdpDatagram
         this.encoding = encoding;
         this.text = text;
         // Local time is computed when asked for: UtcNow is several times cheaper than Now.
-        utcTicks = (timestamp ?? DateTimeOffset.UtcNow).UtcTicks;
+        this.utcTicks = utcTicks;
     }
 
     /// <summary>When the datagram was sent or received, in local time.</summary>
