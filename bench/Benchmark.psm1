@@ -318,13 +318,44 @@ function Invoke-SendRun {
 }
 
 # ---------------------------------------------------------------------------------------------
+# PowerShell's own floor
+# ---------------------------------------------------------------------------------------------
+
+# What PowerShell itself charges, with no PSUdp code in the path: a compiled cmdlet that writes
+# new objects into Measure-Object in a fresh process (the listeners' floor: cold, as a listener
+# starts), or strings piped into a compiled cmdlet that does nothing (Send's floor).
+function Invoke-FloorRun {
+    param([ValidateSet('Write', 'Bind')] [string] $Kind, [int] $Count, [switch] $Pinned)
+    $name, $case = if ($Kind -eq 'Write') {
+        'compiled cmdlet writing new objects | Measure-Object'
+        '{0:N0} objects, cold{1}' -f $Count, $(if ($Pinned) { ', pinned to one CPU' } else { '' })
+    }
+    else { 'strings | compiled cmdlet with one pipeline parameter, empty ProcessRecord'; '64 B strings' }
+    $contender = [pscustomobject]@{ Name = $name; Kind = 'floor' }
+    $run = New-Run -Section 'PowerShell floor' -Case $case -Contender $contender -Unit 'obj/s'
+    $timeout = [Math]::Min(600, [Math]::Max(30, $Count / 5000))
+    $done = Complete-BenchProcess (Start-BenchProcess (Get-PSUdpCommand -Scenario "Floor$Kind" -Port 9 -Count $Count -TimeoutSeconds $timeout) -Pin:$Pinned) ($timeout + 60)
+    $run.Problem = $done.Problem
+    if ($done.Result) {
+        $run.Value = $done.Result.rate
+        Set-CostFigure $run $done.Result ([double]$Count)
+    }
+    $run
+}
+
+# ---------------------------------------------------------------------------------------------
 # Start-up and memory
 # ---------------------------------------------------------------------------------------------
 
 function Invoke-StartupRun {
     param([int] $Count)
+    # PowerShell's own floor: the first Import-Module of a session, of a module with nothing in it.
+    $empty = Join-Path $script:Config.Root 'output/bench/EmptyModule'
+    New-Item -ItemType Directory -Force $empty | Out-Null
+    Set-Content "$empty/EmptyModule.psd1" "@{ ModuleVersion = '1.0.0'; FunctionsToExport = @(); CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
     $cases = @(
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c exit'; Kind = 'pwsh'; IsReference = $true; Script = 'exit' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"'; Kind = 'floor'; Script = "Import-Module '$empty/EmptyModule.psd1'; exit" }
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'; Kind = 'psudp'; Target = $true; Script = 'Import-Module PSUdp; exit' }
     )
     # One uncounted run of each first, so both find the files in the page cache.
@@ -428,6 +459,7 @@ function Get-BenchmarkSummary {
             Min = if ($values.Count) { ($values | Measure-Object -Minimum).Minimum }
             Max = if ($values.Count) { ($values | Measure-Object -Maximum).Maximum }
             LossMedian = Get-Median $loss
+            CpuMedian = if ($cpu.Count) { Get-Median $cpu }
             Loss = if ($loss.Count) { '{0:P2}' -f (Get-Median $loss) } else { '' }
             Ratio = $null; RatioTo = ''
             Detail = $detail -join '; '
@@ -467,9 +499,17 @@ function Get-BenchmarkTarget {
         $python = Find 'Echo' $case 'Python udp_echo_server.py'
         if (-not $psudp -or $null -eq $psudp.Ratio) { continue }
         $versusPython = if ($python -and $python.Median) { $psudp.Median / $python.Median } else { $null }
+        $figure = '{0:0.00}x the C# server; {1:0.00}x the Python server' -f $psudp.Ratio, $versusPython
+        # On one CPU, whatever PowerShell spends writing the echoed objects comes out of the round
+        # trips: the C# server's time per round trip plus the floor's CPU per object is the best case.
+        $floor = $Summary | Where-Object { $_.Section -eq 'PowerShell floor' -and $_.Case -like '*objects, cold, pinned to one CPU' } | Select-Object -First 1
+        $csharp = Find 'Echo' $case 'C# echo server'
+        if ($case -eq '64 B, pinned to one CPU' -and $floor -and $floor.CpuMedian -and $csharp -and $csharp.Median) {
+            $figure += '; PowerShell''s cold pipeline alone ({0:N1} us per object) caps it at {1:0.00}x' -f $floor.CpuMedian, (1 / (1 + $floor.CpuMedian * 1e-6 * $csharp.Median))
+        }
         [pscustomobject]@{
             Target = "Echo $case"
-            Figure = ('{0:0.00}x the C# server; {1:0.00}x the Python server' -f $psudp.Ratio, $versusPython)
+            Figure = $figure
             Goal   = '>= 0.95x the C# echo server, >= 1x the Python server'
             Met    = Mark ($psudp.Ratio -ge 0.95 -and ($null -eq $versusPython -or $versusPython -ge 1))
         }
@@ -478,9 +518,19 @@ function Get-BenchmarkTarget {
     $udpClient = Find 'Send' $null 'strings | function with a new UdpClient per message'
     if ($send -and $null -ne $send.Ratio) {
         $versusUdpClient = if ($udpClient -and $udpClient.Median) { $send.Median / $udpClient.Median } else { $null }
+        $figure = '{0:0.00}x the C# SendTo loop; {1:0.0}x the UdpClient-per-message function' -f $send.Ratio, $versusUdpClient
+        # A cmdlet pays PowerShell's cost per record and then the send: the floor's time per record
+        # plus the C# loop's time per datagram is the best case.
+        $floor = Find 'PowerShell floor' '64 B strings' 'strings | compiled cmdlet with one pipeline parameter, empty ProcessRecord'
+        $csharp = Find 'Send' $null 'C# SendTo loop'
+        if ($floor -and $floor.Median -and $csharp -and $csharp.Median) {
+            $best = 1 / (1 / $floor.Median + 1 / $csharp.Median)
+            $figure += '; PowerShell''s {0:N0} records/s and the send cap it at {1:0.00}x the C# loop' -f $floor.Median, ($best / $csharp.Median)
+            if ($udpClient -and $udpClient.Median) { $figure += (' and {0:0.0}x the function' -f ($best / $udpClient.Median)) }
+        }
         [pscustomobject]@{
             Target = 'Send: strings | Send-UdpDatagram'
-            Figure = ('{0:0.00}x the C# SendTo loop; {1:0.0}x the UdpClient-per-message function' -f $send.Ratio, $versusUdpClient)
+            Figure = $figure
             Goal   = '>= 0.5x the C# loop, >= 10x the UdpClient function'
             Met    = Mark ($send.Ratio -ge 0.5 -and ($null -eq $versusUdpClient -or $versusUdpClient -ge 10))
         }
@@ -489,7 +539,8 @@ function Get-BenchmarkTarget {
     if ($import -and $null -ne $import.Ratio) {
         [pscustomobject]@{
             Target = 'Start-up: Import-Module PSUdp'
-            Figure = ('adds {0:P1} ({1:N0} ms)' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median))
+            Figure = ('adds {0:P1} ({1:N0} ms); an empty module adds {2:P1}' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median),
+                $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }))
             Goal   = 'adds < 15 %'
             Met    = Mark ($import.Ratio -lt 1.15)
         }
@@ -526,5 +577,5 @@ function ConvertTo-BenchmarkMarkdown {
 }
 
 Export-ModuleMember -Function Initialize-Benchmark, Get-ReceiveContender, Invoke-ReceiveRun,
-    Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-StartupRun,
+    Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-FloorRun, Invoke-StartupRun,
     Invoke-MemoryRun, Get-BenchmarkSummary, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown

@@ -160,6 +160,8 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
                 Write-Host ("[{0}/{1}] Echo {2}: {3}" -f $rep, $Repeat, $(if ($pinned) { 'pinned' } else { 'unpinned' }), $server.Name)
                 $runs.Add((Invoke-EchoRun -Server $server -Count $Counts.Echo -Pinned:$pinned))
             }
+            Write-Host ("[{0}/{1}] PowerShell floor: {2:N0} objects into Measure-Object, cold, {3}" -f $rep, $Repeat, $Counts.Echo, $(if ($pinned) { 'pinned' } else { 'unpinned' }))
+            $runs.Add((Invoke-FloorRun -Kind Write -Count $Counts.Echo -Pinned:$pinned))
         }
         foreach ($server in Get-EchoServer -IncludePSUdp:$hasEcho | Where-Object { $_.Kind -ne 'socat' -and ($_.Name -like $Contender -or $_.PSObject.Properties['IsReference']) }) {
             Write-Host ("[{0}/{1}] Echo flood: {2}" -f $rep, $Repeat, $server.Name)
@@ -172,6 +174,8 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
             Write-Host ("[{0}/{1}] Send: {2}" -f $rep, $Repeat, $sender.Name)
             $runs.Add((Invoke-SendRun -Contender $sender -Count $count))
         }
+        Write-Host ("[{0}/{1}] PowerShell floor: {2:N0} strings into a cmdlet that does nothing" -f $rep, $Repeat, $Counts.Send)
+        $runs.Add((Invoke-FloorRun -Kind Bind -Count $Counts.Send))
     }
     if ($Scenario -contains 'Startup') {
         Write-Host ("[{0}/{1}] Start-up: {2} runs each" -f $rep, $Repeat, $Counts.Startup)

@@ -17,11 +17,15 @@
       Send           N strings of -Size characters piped into one Send-UdpDatagram
       SendUdpClient  the same through a script function that makes a new UdpClient per message
       Memory         Receive-UdpDatagram -TimeoutSeconds T | a consumer that sleeps 1 ms per object
+      FloorWrite     PowerShell's own floor for the listeners: a compiled cmdlet (Add-Type) that writes
+                     N new objects into Measure-Object, in this fresh process (so cold, as a listener is)
+      FloorBind      PowerShell's own floor for Send: N strings piped into a compiled cmdlet with one
+                     ValueFromPipeline string parameter and an empty ProcessRecord
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory')]
+    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind')]
     [string] $Scenario,
 
     [Parameter(Mandatory)]
@@ -47,6 +51,27 @@ Set-StrictMode -Version Latest
 [System.Threading.Thread]::CurrentThread.CurrentCulture = [cultureinfo]::InvariantCulture
 
 Import-Module PSUdp
+
+if ($Scenario -like 'Floor*') {
+    # Compiled before the clock starts; the cmdlets do nothing but what PowerShell does per object.
+    Add-Type -TypeDefinition @'
+using System.Management.Automation;
+
+[Cmdlet(VerbsCommunications.Write, "FloorObject")]
+public sealed class WriteFloorObjectCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true)] public int Count { get; set; }
+    protected override void EndProcessing() { for (int i = 0; i < Count; i++) { WriteObject(new object()); } }
+}
+
+[Cmdlet(VerbsDiagnostic.Test, "FloorRecord")]
+public sealed class TestFloorRecordCommand : PSCmdlet
+{
+    [Parameter(ValueFromPipeline = true)] public string InputObject { get; set; } = "";
+    protected override void ProcessRecord() { }
+}
+'@ -PassThru | Select-Object -First 1 | ForEach-Object { Import-Module $_.Assembly }
+}
 
 function Get-UnixTime { ([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalSeconds }
 
@@ -117,6 +142,18 @@ switch ($Scenario) {
         $start = Get-UnixTime
         $elapsed.Restart()
         $lines | Send-UdpMessage -ComputerName 127.0.0.1 -Port $Port
+        $delivered = $Count
+        $dropped = 0
+    }
+    'FloorWrite' {
+        $delivered = (Write-FloorObject -Count $Count | Measure-Object).Count
+        $dropped = 0
+    }
+    'FloorBind' {
+        $lines = @('x' * $Size) * $Count
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $lines | Test-FloorRecord
         $delivered = $Count
         $dropped = 0
     }
