@@ -61,7 +61,12 @@ internal sealed class DatagramSender : IDisposable
                 Addresses.Format(target));
         }
 
-        DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
+        // The target is formatted for the error only: a pipeline of a million datagrams would
+        // otherwise make two strings per datagram.
+        if (payloadLength > DatagramLimits.MaxPayload(target.AddressFamily))
+        {
+            DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
+        }
     }
 
     /// <summary>Sends one datagram and describes it; throws <see cref="UdpException"/> when it cannot leave.</summary>
