@@ -111,6 +111,24 @@ Describe 'Send-UdpDatagram' {
         finally { $peer.Dispose() }
     }
 
+    It 'answers datagrams from two peers in turn, each to its own sender' {
+        $peers = @(New-TestPeer; New-TestPeer)
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 4 -AsJob
+        try {
+            $to = [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $job.LocalPort)
+            foreach ($i in 0..3) { $peers[$i % 2].SendTo([byte[]](64 + $i), $to) | Out-Null; Start-Sleep -Milliseconds 20 }
+            $received = @($job | Wait-Job -Timeout 10 | Receive-Job)
+            $received.Count | Should -Be 4
+            $received | Send-UdpDatagram
+            foreach ($p in 0..1) {
+                $answers = @(Receive-TestPeer $peers[$p] -Count 2)
+                $answers.Count | Should -Be 2
+                $answers | ForEach-Object { $_.Payload[0] % 2 | Should -Be $p }
+            }
+        }
+        finally { $peers | ForEach-Object Dispose; $job | Remove-Job -Force }
+    }
+
     It 'answers a received datagram piped into it, and relays one with -ComputerName and -Port' {
         $peer = New-TestPeer
         $job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob

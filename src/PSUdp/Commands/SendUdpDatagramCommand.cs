@@ -81,7 +81,10 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             sender = new DatagramSender(
                 new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
-                Encoding);
+                Encoding)
+            {
+                OneTarget = HasOneTarget,
+            };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
         catch (UdpException e)
@@ -117,6 +120,12 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
 
         base.Dispose(disposing);
     }
+
+    // One host and port from the command line, none from the pipeline (what is bound before
+    // BeginProcessing came from the command line), and no replies to read.
+    private bool HasOneTarget =>
+        !WaitForReply && ComputerName.Length == 1
+        && MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName)) && MyInvocation.BoundParameters.ContainsKey(nameof(Port));
 
     private AddressFamilyChoice FamilyChoice =>
         IPv4 ? AddressFamilyChoice.IPv4 : IPv6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.Any;
