@@ -111,6 +111,25 @@ Describe 'Send-UdpDatagram' {
         finally { $peer.Dispose() }
     }
 
+    It '-Verbose words each send as ShouldProcess(target, action) does, per target and length' {
+        $peer = New-TestPeer
+        try {
+            $port = $peer.LocalEndPoint.Port
+            $verbose = @('ab', 'cd', 'efg' | Send-UdpDatagram -ComputerName 127.0.0.1, localhost -Port $port -IPv4 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Performing*' } | ForEach-Object Message)
+            $verbose | Should -Be @(
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 3-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 3-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+            )
+            @(Receive-TestPeer $peer -Count 6).Count | Should -Be 6
+        }
+        finally { $peer.Dispose() }
+    }
+
     It 'answers datagrams from two peers in turn, each to its own sender' {
         $peers = @(New-TestPeer; New-TestPeer)
         $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 4 -AsJob
