@@ -111,6 +111,43 @@ Describe 'Send-UdpDatagram' {
         finally { $peer.Dispose() }
     }
 
+    It '-Verbose words each send as ShouldProcess(target, action) does, per target and length' {
+        $peer = New-TestPeer
+        try {
+            $port = $peer.LocalEndPoint.Port
+            $verbose = @('ab', 'cd', 'efg' | Send-UdpDatagram -ComputerName 127.0.0.1, localhost -Port $port -IPv4 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Performing*' } | ForEach-Object Message)
+            $verbose | Should -Be @(
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 2-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 3-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+                "Performing the operation `"Send a 3-byte UDP datagram`" on target `"127.0.0.1:$port`"."
+            )
+            @(Receive-TestPeer $peer -Count 6).Count | Should -Be 6
+        }
+        finally { $peer.Dispose() }
+    }
+
+    It 'answers datagrams from two peers in turn, each to its own sender' {
+        $peers = @(New-TestPeer; New-TestPeer)
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 4 -AsJob
+        try {
+            $to = [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $job.LocalPort)
+            foreach ($i in 0..3) { $peers[$i % 2].SendTo([byte[]](64 + $i), $to) | Out-Null; Start-Sleep -Milliseconds 20 }
+            $received = @($job | Wait-Job -Timeout 10 | Receive-Job)
+            $received.Count | Should -Be 4
+            $received | Send-UdpDatagram
+            foreach ($p in 0..1) {
+                $answers = @(Receive-TestPeer $peers[$p] -Count 2)
+                $answers.Count | Should -Be 2
+                $answers | ForEach-Object { $_.Payload[0] % 2 | Should -Be $p }
+            }
+        }
+        finally { $peers | ForEach-Object Dispose; $job | Remove-Job -Force }
+    }
+
     It 'answers a received datagram piped into it, and relays one with -ComputerName and -Port' {
         $peer = New-TestPeer
         $job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob

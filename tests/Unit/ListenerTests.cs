@@ -239,6 +239,65 @@ public class DatagramSenderTests
         Assert.Equal(closed, sender.EarlierRefusal);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void OneTargetSendsInOrderFromTheSamePort(string address)
+    {
+        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default) { OneTarget = true };
+        using Socket peer = Loopback.Bind(IPAddress.Parse(address));
+        for (byte i = 0; i < 5; i++)
+        {
+            sender.Transmit(peer.EndPoint(), new[] { i });
+        }
+
+        for (byte i = 0; i < 5; i++)
+        {
+            Assert.Equal(new[] { i }, peer.ReceiveOne(out EndPoint from));
+            Assert.Equal(sender.LocalEndPoint.Port, ((IPEndPoint)from).Port);
+        }
+    }
+
+    [Fact]
+    public void OneTargetReportsRefusalsAndGoesOn()
+    {
+        using var sender = new DatagramSender(new SocketOptions { LocalAddress = IPAddress.Loopback }, EncodingResolver.Default) { OneTarget = true };
+        var closed = new IPEndPoint(IPAddress.Loopback, Loopback.ClosedPort());
+        for (int i = 0; i < 3; i++)
+        {
+            sender.Transmit(closed, new byte[] { 1 });
+            Thread.Sleep(50);
+        }
+
+        Assert.Equal(closed, sender.EarlierRefusal);
+        sender.EarlierRefusal = null;
+        sender.Transmit(closed, new byte[] { 1 });
+        Assert.Equal(closed, sender.EarlierRefusal);
+    }
+
+    [Fact]
+    public void OneTargetStillDeliversToAnotherTarget()
+    {
+        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default) { OneTarget = true };
+        using Socket first = Loopback.Bind(IPAddress.Loopback);
+        using Socket second = Loopback.Bind(IPAddress.Loopback);
+        sender.Transmit(first.EndPoint(), new byte[] { 1 });
+        sender.Transmit(second.EndPoint(), new byte[] { 2 });
+        sender.Transmit(first.EndPoint(), new byte[] { 3 });
+        Assert.Equal(new byte[] { 1 }, first.ReceiveOne(out _));
+        Assert.Equal(new byte[] { 2 }, second.ReceiveOne(out _));
+        Assert.Equal(new byte[] { 3 }, first.ReceiveOne(out _));
+    }
+
+    [Fact]
+    public void OneTargetThatCannotBeConnectedFailsAsAnUnconnectedSend()
+    {
+        using var sender = new DatagramSender(new SocketOptions { Family = AddressFamilyChoice.IPv4 }, EncodingResolver.Default) { OneTarget = true };
+        // Without SO_BROADCAST the system refuses both to connect to and to send to the broadcast address.
+        var e = Assert.Throws<UdpException>(() => sender.Transmit(new IPEndPoint(IPAddress.Broadcast, 9), new byte[1]));
+        Assert.Equal(UdpErrorKind.AccessDenied, e.Kind);
+    }
+
     [Fact]
     public void RejectsOversizeAndMismatchedTargetsBeforeSending()
     {

@@ -16,14 +16,14 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
 
-    // The last target and the texts ShouldProcess shows, kept because a pipeline of a million
+    // The last target and the text ShouldProcess shows, kept because a pipeline of a million
     // strings usually goes to one host and one payload length (formatting them was a tenth of a send).
     private string? lastName;
     private int lastPort;
     private IPEndPoint? lastTarget;
     private string lastTargetText = string.Empty;
     private int lastLength = -1;
-    private string lastAction = string.Empty;
+    private string lastDescription = string.Empty;
 
     #region Parameters
 
@@ -81,7 +81,10 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             sender = new DatagramSender(
                 new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
-                Encoding);
+                Encoding)
+            {
+                OneTarget = HasOneTarget,
+            };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
         catch (UdpException e)
@@ -118,6 +121,12 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         base.Dispose(disposing);
     }
 
+    // One host and port from the command line, none from the pipeline (what is bound before
+    // BeginProcessing came from the command line), and no replies to read.
+    private bool HasOneTarget =>
+        !WaitForReply && ComputerName.Length == 1
+        && MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName)) && MyInvocation.BoundParameters.ContainsKey(nameof(Port));
+
     private AddressFamilyChoice FamilyChoice =>
         IPv4 ? AddressFamilyChoice.IPv4 : IPv6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.Any;
 
@@ -127,13 +136,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (payload.Length != lastLength)
-            {
-                lastLength = payload.Length;
-                lastAction = $"Send a {payload.Length:N0}-byte UDP datagram";
-            }
-
-            if (!ShouldProcess(lastTargetText, lastAction))
+            if (!ShouldProcess(Description(payload.Length), null, null))
             {
                 return;
             }
@@ -175,11 +178,26 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             lastTarget = new IPEndPoint(Resolve(name), Port);
             lastTargetText = Addresses.Format(lastTarget);
+            lastDescription = string.Empty;
             lastName = name;
             lastPort = Port;
         }
 
         return lastTarget;
+    }
+
+    // What ShouldProcess(target, action) would show (-WhatIf, -Verbose, -Confirm), made once per
+    // target and length: ShouldProcess(target, action) formats it on every call, a few percent
+    // of a send. PowerShell adds its own "What if:" and confirmation question around it.
+    private string Description(int length)
+    {
+        if (length != lastLength || lastDescription.Length == 0)
+        {
+            lastLength = length;
+            lastDescription = $"Performing the operation \"Send a {length:N0}-byte UDP datagram\" on target \"{lastTargetText}\".";
+        }
+
+        return lastDescription;
     }
 
     private IPAddress Resolve(string name)

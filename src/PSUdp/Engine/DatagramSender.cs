@@ -24,6 +24,8 @@ internal sealed class DatagramSender : IDisposable
     private readonly bool dualMode;
     private DatagramReader? reader;
     private IPEndPoint? lastTarget;
+    private IPEndPoint? connectedTarget;
+    private bool cannotConnect;
 
     internal DatagramSender(SocketOptions options, Encoding encoding)
     {
@@ -35,6 +37,15 @@ internal sealed class DatagramSender : IDisposable
 
     /// <summary>The address and port the datagrams leave from.</summary>
     internal IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>
+    /// Set by a caller that sends every datagram to one endpoint and reads no replies. The socket
+    /// is then connected to that endpoint, so no send passes an address for .NET to serialize and
+    /// the system to resolve (a fifth of the cost of a send on loopback); a connected socket still
+    /// learns of ICMP port unreachable. Connecting also discards datagrams from any other
+    /// endpoint, which is why it is not done for a caller that waits for replies.
+    /// </summary>
+    internal bool OneTarget { get; set; }
 
     /// <summary>
     /// Set by <see cref="Send"/> when the system reported that an earlier datagram, to this
@@ -61,7 +72,12 @@ internal sealed class DatagramSender : IDisposable
                 Addresses.Format(target));
         }
 
-        DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
+        // The target is formatted for the error only: a pipeline of a million datagrams would
+        // otherwise make two strings per datagram.
+        if (payloadLength > DatagramLimits.MaxPayload(target.AddressFamily))
+        {
+            DatagramLimits.Check(payloadLength, target.AddressFamily, Addresses.Format(target));
+        }
     }
 
     /// <summary>Sends one datagram and describes it; throws <see cref="UdpException"/> when it cannot leave.</summary>
@@ -83,14 +99,14 @@ internal sealed class DatagramSender : IDisposable
         CheckTarget(target, payload.Length);
         try
         {
-            SendTo(target, payload);
+            SendOne(target, payload);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset)
         {
             // Linux reports an ICMP error for an earlier datagram on the next call; that call
             // consumed it, so this datagram can go now.
             EarlierRefusal = lastTarget ?? target;
-            SendTo(target, payload);
+            SendOne(target, payload);
         }
 
         lastTarget = target;
@@ -159,11 +175,47 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
-    private void SendTo(IPEndPoint target, byte[] payload)
+    // With OneTarget, connects to the target (again, should the caller send elsewhere after all:
+    // not every system lets a connected socket send to another address). A target the system
+    // will not connect to is sent to unconnected, so the send's own error says what is wrong.
+    private bool IsConnectedTo(IPEndPoint target)
+    {
+        if (!OneTarget || cannotConnect)
+        {
+            return false;
+        }
+
+        if (connectedTarget is not null && (ReferenceEquals(target, connectedTarget) || target.Equals(connectedTarget)))
+        {
+            return true;
+        }
+
+        try
+        {
+            socket.Connect(target);
+            connectedTarget = target;
+            return true;
+        }
+        catch (SocketException)
+        {
+            connectedTarget = null;
+            cannotConnect = true;
+            return false;
+        }
+    }
+
+    private void SendOne(IPEndPoint target, byte[] payload)
     {
         try
         {
-            socket.SendTo(payload, target);
+            if (IsConnectedTo(target))
+            {
+                socket.Send(payload);
+            }
+            else
+            {
+                socket.SendTo(payload, target);
+            }
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset)
         {
