@@ -27,7 +27,7 @@ public class DatagramBatchReaderTests
             ? UdpSocketFactory.Create(new SocketOptions())
             : UdpSocketFactory.Create(new SocketOptions { LocalAddress = peerAddress });
         socket.ReceiveTimeout = 5000;
-        using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, EncodingResolver.Default, 8, capacity: 4)!;
+        using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, 8, capacity: 4)!;
         Assert.NotNull(reader);
         using Socket peer = Loopback.Bind(peerAddress);
         var target = new IPEndPoint(peerAddress, ((IPEndPoint)socket.LocalEndPoint!).Port);
@@ -36,13 +36,16 @@ public class DatagramBatchReaderTests
             peer.SendTo(Enumerable.Repeat(i, i * 2).ToArray(), target); // the last two exceed the 8-byte buffer
         }
 
-        var datagrams = new UdpDatagram[4];
         var all = new System.Collections.Generic.List<UdpDatagram>();
         while (all.Count < 6)
         {
-            int got = reader.Read(datagrams, 4);
+            int got = reader.Read(4);
             Assert.InRange(got, 1, 4);
-            all.AddRange(datagrams.Take(got));
+            for (int i = 0; i < got; i++)
+            {
+                Assert.True(reader.TryGet(i, out DatagramView view));
+                all.Add(view.ToDatagram(EncodingResolver.Default));
+            }
         }
 
         for (int i = 0; i < 6; i++)
@@ -69,9 +72,9 @@ public class DatagramBatchReaderTests
 
         using var socket = UdpSocketFactory.Create(new SocketOptions { LocalAddress = IPAddress.Loopback });
         socket.ReceiveTimeout = 50;
-        using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, EncodingResolver.Default, 64)!;
+        using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, 64)!;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var e = Assert.Throws<SocketException>(() => reader.Read(new UdpDatagram[16], 16));
+        var e = Assert.Throws<SocketException>(() => reader.Read(16));
         Assert.Equal(SocketError.TimedOut, e.SocketErrorCode);
         Assert.InRange(clock.ElapsedMilliseconds, 30, 1000);
     }
@@ -82,15 +85,13 @@ public class DatagramQueueTests
     [Fact]
     public void WakesAWaitingConsumerAtOnceAndEndsWhenCompleted()
     {
-        using var queue = new DatagramQueue(capacity: 4);
-        var sent = new IPEndPoint(IPAddress.Loopback, 9);
-        UdpDatagram Make(byte b) => new(DatagramDirection.Received, sent, IPAddress.Loopback, 9, new[] { b }, false, EncodingResolver.Default);
+        using var queue = new DatagramQueue(EncodingResolver.Default, capacity: 4);
         var producer = new Thread(() =>
         {
             for (byte i = 0; i < 20; i++)
             {
                 Thread.Sleep(i % 5 == 0 ? 20 : 0); // let the consumer fall asleep now and then
-                while (!queue.TryAdd(Make(i)))
+                while (!queue.TryAdd(View(new[] { i })))
                 {
                     Thread.Sleep(1);
                 }
@@ -109,14 +110,60 @@ public class DatagramQueueTests
     [Fact]
     public void DropsAndCountsPastItsCapacity()
     {
-        using var queue = new DatagramQueue(capacity: 2, byteCapacity: 3);
-        var from = new IPEndPoint(IPAddress.Loopback, 9);
-        UdpDatagram Make(int length) => new(DatagramDirection.Received, from, IPAddress.Loopback, 9, new byte[length], false, EncodingResolver.Default);
-        Assert.True(queue.TryAdd(Make(1)));
-        Assert.False(queue.TryAdd(Make(3))); // bytes
-        Assert.True(queue.TryAdd(Make(2)));
-        Assert.False(queue.TryAdd(Make(0))); // count
+        using var queue = new DatagramQueue(EncodingResolver.Default, capacity: 2, byteCapacity: 3);
+        Assert.True(queue.TryAdd(View(new byte[1])));
+        Assert.False(queue.TryAdd(View(new byte[3]))); // bytes
+        Assert.True(queue.TryAdd(View(new byte[2])));
+        Assert.False(queue.TryAdd(View(new byte[0]))); // count
         Assert.Equal(2, queue.Dropped);
         Assert.Equal(2, queue.Count);
     }
+
+    [Fact]
+    public void KeepsEveryDatagramAcrossItsBlocksInOrder()
+    {
+        // More datagrams, and more bytes, than one block holds, written while a consumer takes
+        // them: each comes out once, in order, whole, with its own source and time.
+        const int total = 20000;
+        long epoch = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        using var queue = new DatagramQueue(EncodingResolver.Default, capacity: 3000, byteCapacity: 2_000_000);
+        var producer = new Thread(() =>
+        {
+            var buffer = new byte[1500];
+            for (int i = 0; i < total; i++)
+            {
+                int length = i % 1500;
+                for (int j = 0; j < length; j++)
+                {
+                    buffer[j] = (byte)(i + j);
+                }
+
+                var view = new DatagramView(IPAddress.Loopback, i % 65536, IPAddress.IPv6Loopback, 7, buffer, 0, length, i % 3 == 0, epoch + i);
+                while (!queue.TryAdd(view))
+                {
+                    Thread.Yield();
+                }
+            }
+
+            queue.Complete();
+        });
+        producer.Start();
+        int next = 0;
+        foreach (UdpDatagram d in queue.Drain(new CancellationTokenSource(30000).Token))
+        {
+            Assert.Equal(next % 1500, d.Length);
+            Assert.Equal(Enumerable.Range(0, d.Length).Select(j => (byte)(next + j)), d.Payload);
+            Assert.Equal(next % 65536, d.RemotePort);
+            Assert.Equal(next % 3 == 0, d.Truncated);
+            Assert.Equal(new DateTimeOffset(epoch + next, TimeSpan.Zero), d.Timestamp.ToUniversalTime());
+            next++;
+        }
+
+        producer.Join();
+        Assert.Equal(total, next);
+        Assert.Equal(0, queue.Count);
+    }
+
+    private static DatagramView View(byte[] payload) =>
+        new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, DateTime.UtcNow.Ticks);
 }

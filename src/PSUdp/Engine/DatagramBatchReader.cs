@@ -4,17 +4,16 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace PSUdp.Engine;
 
 /// <summary>
 /// Linux only: reads up to <see cref="Capacity"/> datagrams per system call (recvmmsg), each with its
-/// source and the address it was sent to (packet information), into <see cref="UdpDatagram"/>
-/// objects. On a listener's loop it replaces <see cref="DatagramReader"/>, whose
-/// ReceiveMessageFrom makes one system call and allocates several endpoint objects per datagram;
-/// here a datagram costs its payload array and its object. Owned by one thread: the loop that
-/// creates it reads with it and disposes it.
+/// source and the address it was sent to (packet information), into its own buffers, which the
+/// caller reads as <see cref="DatagramView"/>s. On a listener's loop it replaces
+/// <see cref="DatagramReader"/>, whose ReceiveMessageFrom makes one system call and allocates
+/// several endpoint objects per datagram; here a datagram allocates nothing. Owned by one thread:
+/// the loop that creates it reads with it and disposes it.
 /// </summary>
 internal sealed unsafe class DatagramBatchReader : IDisposable
 {
@@ -37,7 +36,6 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
     private readonly SafeHandle handle;
-    private readonly Encoding encoding;
     private readonly int bufferLength;
     private readonly int localPort;
     private readonly IPAddress boundAddress;
@@ -45,30 +43,33 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     private readonly MultiMessage* messages;
     private readonly byte* names;
     private readonly byte* controls;
-    private readonly byte* buffers;
+    private readonly byte[] buffers;      // pinned for the reader's life: the kernel writes into it
+    private GCHandle pin;
     private readonly AddressCache remotes = new();
     private readonly AddressCache locals = new();
+    private long batchTicks;
 
-    private DatagramBatchReader(Socket socket, SafeHandle handle, Encoding encoding, int bufferLength, int capacity)
+    private DatagramBatchReader(Socket socket, SafeHandle handle, int bufferLength, int capacity)
     {
         this.handle = handle;
-        this.encoding = encoding;
         this.bufferLength = bufferLength;
         Capacity = capacity;
         var local = (IPEndPoint)socket.LocalEndPoint!;
         localPort = local.Port;
         boundAddress = local.Address;
 
-        long size = (long)capacity * (sizeof(MultiMessage) + sizeof(IoVector) + NameLength + ControlLength + bufferLength);
+        long size = (long)capacity * (sizeof(MultiMessage) + sizeof(IoVector) + NameLength + ControlLength);
         memory = Marshal.AllocHGlobal(new IntPtr(size));
         messages = (MultiMessage*)memory;
         var vectors = (IoVector*)(messages + capacity);
         names = (byte*)(vectors + capacity);
         controls = names + (capacity * NameLength);
-        buffers = controls + (capacity * ControlLength);
+        buffers = new byte[capacity * bufferLength];
+        pin = GCHandle.Alloc(buffers, GCHandleType.Pinned);
+        byte* first = (byte*)pin.AddrOfPinnedObject();
         for (int i = 0; i < capacity; i++)
         {
-            vectors[i].Base = buffers + ((long)i * bufferLength);
+            vectors[i].Base = first + ((long)i * bufferLength);
             vectors[i].Length = (UIntPtr)bufferLength;
             messages[i].Header.Vectors = vectors + i;
             messages[i].Header.VectorCount = (UIntPtr)1;
@@ -82,7 +83,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     /// A reader for the socket, or null where recvmmsg is not available (not Linux, not 64-bit,
     /// or packet information cannot be switched on): the caller then reads one datagram at a time.
     /// </summary>
-    internal static DatagramBatchReader? TryCreate(Socket socket, Encoding encoding, int bufferLength, int capacity = DefaultCapacity)
+    internal static DatagramBatchReader? TryCreate(Socket socket, int bufferLength, int capacity = DefaultCapacity)
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || IntPtr.Size != 8 ||
             SafeHandleProperty?.GetValue(socket) is not SafeHandle handle)
@@ -102,17 +103,18 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             return null;
         }
 
-        return new DatagramBatchReader(socket, handle, encoding, bufferLength, capacity);
+        return new DatagramBatchReader(socket, handle, bufferLength, capacity);
     }
 
     /// <summary>
     /// Blocks until at least one datagram is there (or the socket's receive timeout passes, as a
-    /// SocketException TimedOut), then takes up to <paramref name="max"/> of those waiting.
+    /// SocketException TimedOut), then takes up to <paramref name="max"/> of those waiting; each is
+    /// then read with <see cref="TryGet"/> until the next call.
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    internal int Read(UdpDatagram[] datagrams, int max)
+    internal int Read(int max)
     {
-        int want = Math.Min(Math.Min(max, Capacity), datagrams.Length);
+        int want = Math.Min(max, Capacity);
         for (int i = 0; i < want; i++)
         {
             ref MessageHeader header = ref messages[i].Header;
@@ -129,30 +131,34 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             throw new SocketException((int)ToSocketError(Marshal.GetLastWin32Error()));
         }
 
-        int made = 0;
-        long now = DateTime.UtcNow.Ticks; // one clock read for the batch: the datagrams were read together
-        for (int i = 0; i < got; i++)
-        {
-            ref MessageHeader header = ref messages[i].Header;
-            if (header.NameLength == 0)
-            {
-                continue; // no source: the socket was shut down under the call
-            }
-
-            int length = (int)Math.Min(messages[i].Length, (uint)bufferLength);
-            byte[] payload = length == 0 ? Array.Empty<byte>() : new byte[length];
-            Marshal.Copy(new IntPtr(buffers + ((long)i * bufferLength)), payload, 0, length);
-            byte* name = header.Name;
-            IPAddress remote = Source(name, out int remotePort);
-            IPAddress local = Destination(ref header) ?? boundAddress;
-            datagrams[made++] = new UdpDatagram(DatagramDirection.Received, remote, remotePort, local, localPort,
-                payload, (header.Flags & MsgTrunc) != 0, encoding, now);
-        }
-
-        return made;
+        batchTicks = DateTime.UtcNow.Ticks; // one clock read for the batch: the datagrams were read together
+        return got;
     }
 
-    public void Dispose() => Marshal.FreeHGlobal(memory);
+    /// <summary>The <paramref name="index"/>th datagram of the last <see cref="Read"/>; false when it has no source.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    internal bool TryGet(int index, out DatagramView datagram)
+    {
+        ref MessageHeader header = ref messages[index].Header;
+        if (header.NameLength == 0)
+        {
+            datagram = default;
+            return false; // no source: the socket was shut down under the call
+        }
+
+        int length = (int)Math.Min(messages[index].Length, (uint)bufferLength);
+        IPAddress remote = Source(header.Name, out int remotePort);
+        IPAddress local = Destination(ref header) ?? boundAddress;
+        datagram = new DatagramView(remote, remotePort, local, localPort,
+            buffers, index * bufferLength, length, (header.Flags & MsgTrunc) != 0, batchTicks);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        Marshal.FreeHGlobal(memory);
+        pin.Free();
+    }
 
     private static bool SetOption(SafeHandle handle, int level, int name)
     {

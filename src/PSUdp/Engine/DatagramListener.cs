@@ -37,8 +37,8 @@ internal abstract class DatagramListener : IDisposable
         Socket.ReceiveTimeout = WakeMilliseconds;
         LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
         ReceiveBufferSize = Socket.ReceiveBufferSize;
-        reader = new DatagramReader(Socket, options.Encoding, options.BufferLength);
-        Queue = new DatagramQueue(options.QueueCapacity, options.QueueByteCapacity);
+        reader = new DatagramReader(Socket, options.BufferLength);
+        Queue = new DatagramQueue(options.Encoding, options.QueueCapacity, options.QueueByteCapacity);
         thread = new Thread(Run) { IsBackground = true, Name = $"PSUdp {role} {Addresses.Format(LocalEndPoint)}" };
     }
 
@@ -95,7 +95,7 @@ internal abstract class DatagramListener : IDisposable
     protected virtual bool GathersBatches => false;
 
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
-    protected abstract bool Handle(UdpDatagram datagram);
+    protected abstract bool Handle(in DatagramView datagram);
 
     [MethodImpl(HotPath.Optimized)]
     private void Run()
@@ -107,8 +107,7 @@ internal abstract class DatagramListener : IDisposable
         DatagramBatchReader? batch = null;
         try
         {
-            batch = DatagramBatchReader.TryCreate(Socket, options.Encoding, options.BufferLength);
-            var datagrams = new UdpDatagram[batch?.Capacity ?? 1];
+            batch = DatagramBatchReader.TryCreate(Socket, options.BufferLength);
             bool gather = batch is not null && GathersBatches && ReceiveBufferSize >= GatherBufferSize;
             bool lastSlice = false;
             while (!stopping)
@@ -127,22 +126,23 @@ internal abstract class DatagramListener : IDisposable
                     Socket.ReceiveTimeout = (int)Math.Max(1, leftMilliseconds);
                 }
 
-                int got;
+                int got = 1;
+                bool done;
                 try
                 {
-                    got = Read(batch, datagrams);
+                    done = batch is null ? ReadOne() : ReadBatch(batch, out got);
                 }
                 catch (SocketException e) when (IsTransient(e.SocketErrorCode))
                 {
                     continue;
                 }
 
-                if (stopping || Deliver(datagrams, got))
+                if (done)
                 {
                     break;
                 }
 
-                if (gather && got > 0 && got < datagrams.Length)
+                if (gather && got > 0 && got < batch!.Capacity)
                 {
                     // The socket ran dry in the middle of a stream: let the next datagrams gather
                     // in the kernel buffer for a millisecond and take them in full batches, rather
@@ -168,41 +168,42 @@ internal abstract class DatagramListener : IDisposable
         }
     }
 
-    // Never more than -Count still wants, so the datagrams taken off the socket are exactly those counted.
-    [MethodImpl(HotPath.Optimized)]
-    private int Read(DatagramBatchReader? batch, UdpDatagram[] datagrams)
+    // Reads one datagram (where recvmmsg is not available); true when -Count is reached.
+    private bool ReadOne()
     {
-        if (batch is null)
-        {
-            datagrams[0] = reader.Read();
-            return 1;
-        }
-
-        long wanted = options.Count > 0 ? options.Count - Received : int.MaxValue;
-        return batch.Read(datagrams, (int)Math.Min(wanted, datagrams.Length));
+        DatagramView datagram = reader.Read();
+        return !stopping && Deliver(datagram);
     }
 
-    // Handles and queues the datagrams just read; true when -Count is reached.
+    // Reads a batch, never more than -Count still wants, so the datagrams taken off the socket are
+    // exactly those counted; true when -Count is reached.
     [MethodImpl(HotPath.Optimized)]
-    private bool Deliver(UdpDatagram[] datagrams, int count)
+    private bool ReadBatch(DatagramBatchReader batch, out int got)
     {
-        for (int i = 0; i < count; i++)
+        long wanted = options.Count > 0 ? options.Count - Received : int.MaxValue;
+        got = batch.Read((int)Math.Min(wanted, batch.Capacity));
+        for (int i = 0; i < got && !stopping; i++)
         {
-            UdpDatagram datagram = datagrams[i];
-            datagrams[i] = null!;
-            if (!Handle(datagram))
-            {
-                continue;
-            }
-
-            Queue.TryAdd(datagram);
-            if (Interlocked.Increment(ref received) == options.Count)
+            if (batch.TryGet(i, out DatagramView datagram) && Deliver(datagram))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    // Handles and queues one datagram; true when -Count is reached.
+    [MethodImpl(HotPath.Optimized)]
+    private bool Deliver(in DatagramView datagram)
+    {
+        if (!Handle(datagram))
+        {
+            return false;
+        }
+
+        Queue.TryAdd(datagram);
+        return Interlocked.Increment(ref received) == options.Count;
     }
 
     // A receive timeout only wakes the loop; ICMP errors left by an earlier send are not the

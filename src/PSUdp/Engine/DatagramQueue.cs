@@ -1,40 +1,60 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading;
 
 namespace PSUdp.Engine;
 
 /// <summary>
-/// The bounded hand-off from a socket loop to its consumer. The loop never waits: when the queue
-/// holds <see cref="Capacity"/> datagrams or <see cref="ByteCapacity"/> payload bytes, the datagram
-/// is dropped and counted, so memory stays bounded however slow the consumer is.
+/// The bounded hand-off from a socket loop (the one producer) to its consumer (one at a time).
+/// The loop never waits: when the queue holds <see cref="Capacity"/> datagrams or
+/// <see cref="ByteCapacity"/> payload bytes, the datagram is dropped and counted, so memory stays
+/// bounded however slow the consumer is.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Waiting datagrams are not objects: each is a small record and a copy of its bytes in large
+/// blocks, and the <see cref="UdpDatagram"/> is made when the consumer takes it. A backlog of
+/// objects survived every collection and was copied from generation to generation while the
+/// pipeline warmed up, and those pauses stopped the receive thread too: under a loopback flood of
+/// 1,400-byte datagrams the queue then overflowed and the kernel buffer with it. Blocks of bytes
+/// are never copied by the collector, and the objects the consumer makes die young.
+/// </para>
+/// <para>
 /// Lock-free on both sides while datagrams flow: the producer wakes the consumer only when the
 /// consumer has said it is about to sleep, and a consumer that has just emptied the queue naps a
-/// millisecond instead, so a busy stream costs no wake-up per datagram (BlockingCollection took
-/// two semaphore operations for each, and its consumer spun on sched_yield between them).
+/// millisecond instead, so a busy stream costs no wake-up per datagram.
+/// </para>
 /// </remarks>
 internal sealed class DatagramQueue : IDisposable
 {
     // How long a waiting consumer sleeps before it looks again; wake-ups normally come sooner.
     private const int WakeMilliseconds = 100;
 
-    private readonly ConcurrentQueue<UdpDatagram> items = new();
+    // Emptied segments kept for reuse: enough for the few milliseconds a busy consumer trails the
+    // socket (a millisecond's nap, a collection), so a steady stream allocates no blocks.
+    private const int Spares = 16;
+
+    private readonly Encoding encoding;
     private readonly SemaphoreSlim wake = new(0);
+    private Segment tail;      // the producer's
+    private Segment head;      // the consumer's
+    private readonly Segment?[] spares = new Segment?[Spares]; // emptied segments kept for the producer
     private int count;
     private long bytes;
     private long dropped;
     private int consumerWaiting;
     private volatile bool completed;
 
-    internal DatagramQueue(int capacity = 65536, long byteCapacity = 64L * 1024 * 1024)
+    internal DatagramQueue(Encoding encoding, int capacity = 65536, long byteCapacity = 64L * 1024 * 1024)
     {
+        this.encoding = encoding;
         Capacity = capacity;
         ByteCapacity = byteCapacity;
+        head = tail = new Segment(0);
     }
 
     /// <summary>The most datagrams the queue holds.</summary>
@@ -50,27 +70,37 @@ internal sealed class DatagramQueue : IDisposable
     internal int Count => Volatile.Read(ref count);
 
     /// <summary>True once completed and empty.</summary>
-    internal bool IsFinished => completed && items.IsEmpty;
+    internal bool IsFinished => completed && IsEmpty;
 
-    /// <summary>Queues a datagram, or drops and counts it when the queue is full. Never blocks.</summary>
+    private bool IsEmpty => Volatile.Read(ref count) == 0;
+
+    /// <summary>Queues a copy of the datagram, or drops and counts it when the queue is full. Never blocks.</summary>
     [MethodImpl(HotPath.Optimized)]
-    internal bool TryAdd(UdpDatagram datagram)
+    internal bool TryAdd(in DatagramView datagram)
     {
         if (completed)
         {
             return false;
         }
 
-        bool fits = Interlocked.Increment(ref count) <= Capacity;
-        if (Interlocked.Add(ref bytes, datagram.Length) > ByteCapacity || !fits)
+        int length = datagram.Length;
+        if (Volatile.Read(ref count) >= Capacity || Interlocked.Read(ref bytes) + length > ByteCapacity)
         {
-            Interlocked.Decrement(ref count);
-            Interlocked.Add(ref bytes, -datagram.Length);
             Interlocked.Increment(ref dropped);
             return false;
         }
 
-        items.Enqueue(datagram);
+        Segment segment = tail;
+        if (!segment.Fits(length))
+        {
+            segment = NewSegment(length);
+            tail.Next = segment; // published after every entry of the old tail
+            tail = segment;
+        }
+
+        segment.Write(datagram);
+        Interlocked.Add(ref bytes, length);
+        Interlocked.Increment(ref count); // a full fence: the entry is visible before it is counted
         WakeConsumer();
         return true;
     }
@@ -95,14 +125,13 @@ internal sealed class DatagramQueue : IDisposable
         while (true)
         {
             bool any = false;
-            while (items.TryDequeue(out UdpDatagram? datagram))
+            while (TryDequeue(out UdpDatagram? datagram))
             {
                 any = true;
-                Taken(datagram);
-                yield return datagram;
+                yield return datagram!;
             }
 
-            if (completed && items.IsEmpty)
+            if (completed && IsEmpty)
             {
                 yield break;
             }
@@ -125,14 +154,13 @@ internal sealed class DatagramQueue : IDisposable
         long deadline = Stopwatch.GetTimestamp() + millisecondsTimeout * Stopwatch.Frequency / 1000;
         while (true)
         {
-            if (items.TryDequeue(out datagram))
+            if (TryDequeue(out datagram))
             {
-                Taken(datagram);
                 return true;
             }
 
             long left = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-            if (left <= 0 || (completed && items.IsEmpty))
+            if (left <= 0 || (completed && IsEmpty))
             {
                 return false;
             }
@@ -143,10 +171,59 @@ internal sealed class DatagramQueue : IDisposable
 
     public void Dispose() => wake.Dispose();
 
-    private void Taken(UdpDatagram datagram)
+    // The count is raised only after an entry is written, so a counted entry is always readable.
+    [MethodImpl(HotPath.Optimized)]
+    private bool TryDequeue(out UdpDatagram? datagram)
     {
+        if (IsEmpty)
+        {
+            datagram = null;
+            return false;
+        }
+
+        Segment segment = head;
+        if (segment.IsRead)
+        {
+            // The entry counted is in the next segment; this one is the consumer's alone now.
+            head = segment.Next!;
+            Recycle(segment);
+            segment = head;
+        }
+
+        datagram = segment.Read(encoding, out int length);
+        Interlocked.Add(ref bytes, -length);
         Interlocked.Decrement(ref count);
-        Interlocked.Add(ref bytes, -datagram.Length);
+        return true;
+    }
+
+    // Keeps an emptied segment for the producer; past the spares (after a backlog) it goes to the collector.
+    private void Recycle(Segment segment)
+    {
+        if (!segment.Reset())
+        {
+            return;
+        }
+
+        for (int i = 0; i < spares.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref spares[i], segment, null) is null)
+            {
+                return;
+            }
+        }
+    }
+
+    private Segment NewSegment(int length)
+    {
+        for (int i = 0; length <= Segment.BlockLength && i < spares.Length; i++)
+        {
+            if (Volatile.Read(ref spares[i]) is not null && Interlocked.Exchange(ref spares[i], null) is { } reused)
+            {
+                return reused;
+            }
+        }
+
+        return new Segment(length);
     }
 
     // Says "about to sleep", looks once more (a datagram queued just before the flag was seen
@@ -155,7 +232,7 @@ internal sealed class DatagramQueue : IDisposable
     {
         token.ThrowIfCancellationRequested();
         Interlocked.Exchange(ref consumerWaiting, 1);
-        if (items.IsEmpty && !completed)
+        if (IsEmpty && !completed)
         {
             wake.Wait(milliseconds, token);
         }
@@ -165,11 +242,89 @@ internal sealed class DatagramQueue : IDisposable
 
     private void WakeConsumer()
     {
-        // The interlocked read is a full fence after the enqueue, so either this sees the flag or
+        // The interlocked read is a full fence after the count, so either this sees the flag or
         // the consumer's second look sees the datagram.
         if (Interlocked.CompareExchange(ref consumerWaiting, 0, 1) == 1)
         {
             wake.Release();
+        }
+    }
+
+    // One datagram's record; its bytes are in the segment's block at Offset.
+    private struct Entry
+    {
+        internal IPAddress RemoteAddress;
+        internal IPAddress LocalAddress;
+        internal long UtcTicks;
+        internal int Offset;
+        internal int Length;
+        internal int RemotePort;
+        internal int LocalPort;
+        internal bool Truncated;
+    }
+
+    /// <summary>
+    /// Up to <see cref="Entries"/> records and <see cref="BlockLength"/> bytes, written by the
+    /// producer only, then read by the consumer only; a datagram larger than a block gets a
+    /// segment of its own.
+    /// </summary>
+    private sealed class Segment
+    {
+        internal const int Entries = 1024;
+        internal const int BlockLength = 256 * 1024;
+
+        private readonly Entry[] entries = new Entry[Entries];
+        private readonly byte[] block;
+        private int written;   // entries written (producer)
+        private int used;      // bytes written (producer)
+        private int read;      // entries read (consumer)
+
+        // A block is past the large-object threshold: the collector never moves it.
+        internal Segment(int length) => block = new byte[Math.Max(length, BlockLength)];
+
+        internal volatile Segment? Next;
+
+        /// <summary>Every entry has been read, and no more will be written (Next is read first).</summary>
+        internal bool IsRead => Next is not null && read == Volatile.Read(ref written);
+
+        internal bool Fits(int length) => written < Entries && used + length <= block.Length;
+
+        [MethodImpl(HotPath.Optimized)]
+        internal void Write(in DatagramView datagram)
+        {
+            ref Entry entry = ref entries[written];
+            entry.RemoteAddress = datagram.RemoteAddress;
+            entry.LocalAddress = datagram.LocalAddress;
+            entry.UtcTicks = datagram.UtcTicks;
+            entry.Offset = used;
+            entry.Length = datagram.Length;
+            entry.RemotePort = datagram.RemotePort;
+            entry.LocalPort = datagram.LocalPort;
+            entry.Truncated = datagram.Truncated;
+            Buffer.BlockCopy(datagram.Buffer, datagram.Offset, block, used, datagram.Length);
+            used += entry.Length;
+            Volatile.Write(ref written, written + 1);
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        internal UdpDatagram Read(Encoding encoding, out int length)
+        {
+            ref Entry entry = ref entries[read++];
+            length = entry.Length;
+            byte[] payload = length == 0 ? Array.Empty<byte>() : new byte[length];
+            Buffer.BlockCopy(block, entry.Offset, payload, 0, length);
+            var datagram = new UdpDatagram(DatagramDirection.Received, entry.RemoteAddress, entry.RemotePort,
+                entry.LocalAddress, entry.LocalPort, payload, entry.Truncated, encoding, entry.UtcTicks);
+            entry = default; // let go of the addresses
+            return datagram;
+        }
+
+        /// <summary>Empties a segment for reuse; false when its block is not of the usual size.</summary>
+        internal bool Reset()
+        {
+            written = used = read = 0;
+            Next = null;
+            return block.Length == BlockLength;
         }
     }
 }

@@ -1,26 +1,24 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace PSUdp.Engine;
 
 /// <summary>
-/// Reads one datagram at a time from a socket into a <see cref="UdpDatagram"/>, with the address it
-/// was sent to (packet information) and truncation detected. One buffer, reused for every read.
+/// Reads one datagram at a time from a socket, with the address it was sent to (packet
+/// information) and truncation detected, as a <see cref="DatagramView"/> of its one buffer, which
+/// every read reuses. Where recvmmsg is not available, a listener's loop reads with this.
 /// </summary>
 internal sealed class DatagramReader
 {
     private readonly Socket socket;
     private readonly byte[] buffer;
-    private readonly Encoding encoding;
     private readonly IPEndPoint wildcard;
     private readonly int localPort;
 
-    internal DatagramReader(Socket socket, Encoding encoding, int bufferLength = DatagramLimits.ReceiveBufferLength)
+    internal DatagramReader(Socket socket, int bufferLength = DatagramLimits.ReceiveBufferLength)
     {
         this.socket = socket;
-        this.encoding = encoding;
         buffer = new byte[bufferLength];
         var local = (IPEndPoint)socket.LocalEndPoint!;
         localPort = local.Port;
@@ -29,7 +27,7 @@ internal sealed class DatagramReader
     }
 
     /// <summary>Blocks until a datagram arrives or the socket's receive timeout passes (SocketException TimedOut).</summary>
-    internal UdpDatagram Read()
+    internal DatagramView Read()
     {
         EndPoint remote = wildcard;
         SocketFlags flags = SocketFlags.None;
@@ -49,9 +47,9 @@ internal sealed class DatagramReader
             packet = default;
         }
 
-        byte[] payload = length == 0 ? Array.Empty<byte>() : new byte[length];
-        Buffer.BlockCopy(buffer, 0, payload, 0, length);
+        var source = (IPEndPoint)remote;
         IPAddress local = packet.Address ?? ((IPEndPoint)socket.LocalEndPoint!).Address;
-        return new UdpDatagram(DatagramDirection.Received, (IPEndPoint)remote, local, localPort, payload, truncated, encoding);
+        return new DatagramView(Addresses.Normalize(source.Address), source.Port, Addresses.Normalize(local), localPort,
+            buffer, 0, length, truncated, DateTime.UtcNow.Ticks);
     }
 }

@@ -10,5 +10,5 @@ internal sealed class DatagramReceiver : DatagramListener
 
     protected override bool GathersBatches => true;
 
-    protected override bool Handle(UdpDatagram datagram) => true;
+    protected override bool Handle(in DatagramView datagram) => true;
 }

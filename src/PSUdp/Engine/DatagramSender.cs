@@ -120,7 +120,7 @@ internal sealed class DatagramSender : IDisposable
     /// </summary>
     internal IEnumerable<UdpDatagram> ReceiveReplies(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token, bool fromAnyAddress = false)
     {
-        reader ??= new DatagramReader(socket, encoding);
+        reader ??= new DatagramReader(socket);
         IPAddress expected = Addresses.Normalize(target.Address);
         var clock = Stopwatch.StartNew();
         int got = 0;
@@ -157,7 +157,7 @@ internal sealed class DatagramSender : IDisposable
         socket.ReceiveTimeout = Math.Max(1, timeoutMilliseconds);
         try
         {
-            return reader!.Read();
+            return reader!.Read().ToDatagram(encoding);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
         {

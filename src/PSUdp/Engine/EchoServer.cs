@@ -31,7 +31,7 @@ internal sealed class EchoServer : DatagramListener
     internal string? LastRefusal { get; private set; }
 
     [MethodImpl(HotPath.Optimized)]
-    protected override bool Handle(UdpDatagram datagram)
+    protected override bool Handle(in DatagramView datagram)
     {
         string? reason = guard.Refuse(datagram.RemoteAddress, datagram.RemotePort, datagram.LocalAddress);
         if (reason is not null)
@@ -48,7 +48,7 @@ internal sealed class EchoServer : DatagramListener
                 peer = new IPEndPoint(datagram.RemoteAddress, datagram.RemotePort);
             }
 
-            Socket.SendTo(datagram.Payload, peer);
+            Socket.SendTo(datagram.Buffer, datagram.Offset, datagram.Length, SocketFlags.None, peer);
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted && e.SocketErrorCode != SocketError.Interrupted)
         {

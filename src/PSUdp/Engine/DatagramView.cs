@@ -1,0 +1,60 @@
+using System;
+using System.Net;
+using System.Text;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// A datagram just read, still in its reader's buffer (a ref struct, so it cannot outlive the read): what the receive thread handles (an echo
+/// answers it from here) and hands to the <see cref="DatagramQueue"/>, which keeps a copy of the
+/// bytes. Valid until the reader's next read; the <see cref="UdpDatagram"/> is made only when the
+/// consumer takes it.
+/// </summary>
+internal readonly ref struct DatagramView
+{
+    internal DatagramView(IPAddress remoteAddress, int remotePort, IPAddress localAddress, int localPort,
+        byte[] buffer, int offset, int length, bool truncated, long utcTicks)
+    {
+        RemoteAddress = remoteAddress;
+        RemotePort = remotePort;
+        LocalAddress = localAddress;
+        LocalPort = localPort;
+        Buffer = buffer;
+        Offset = offset;
+        Length = length;
+        Truncated = truncated;
+        UtcTicks = utcTicks;
+    }
+
+    /// <summary>The sender, normalised (an IPv4 peer of a dual-mode socket shows as IPv4).</summary>
+    internal IPAddress RemoteAddress { get; }
+
+    internal int RemotePort { get; }
+
+    /// <summary>The address the datagram was sent to, normalised.</summary>
+    internal IPAddress LocalAddress { get; }
+
+    internal int LocalPort { get; }
+
+    /// <summary>The reader's buffer, which holds the payload at <see cref="Offset"/>.</summary>
+    internal byte[] Buffer { get; }
+
+    internal int Offset { get; }
+
+    /// <summary>The number of payload bytes.</summary>
+    internal int Length { get; }
+
+    internal bool Truncated { get; }
+
+    /// <summary>When it was read, in UTC ticks.</summary>
+    internal long UtcTicks { get; }
+
+    /// <summary>The received datagram as its own object, with a copy of the payload.</summary>
+    internal UdpDatagram ToDatagram(Encoding encoding)
+    {
+        byte[] payload = Length == 0 ? Array.Empty<byte>() : new byte[Length];
+        System.Buffer.BlockCopy(Buffer, Offset, payload, 0, Length);
+        return new UdpDatagram(DatagramDirection.Received, RemoteAddress, RemotePort, LocalAddress, LocalPort,
+            payload, Truncated, encoding, UtcTicks);
+    }
+}
