@@ -382,9 +382,9 @@ function Invoke-StartupRun {
 function Invoke-MemoryRun {
     param([int] $Count)
     $contender = [pscustomobject]@{ Name = 'Receive-UdpDatagram | 1 ms per object'; Kind = 'psudp' }
-    $run = New-Run -Section 'Memory' -Case "$Count floods of 64 B" -Contender $contender -Unit 'MiB'
+    $run = New-Run -Section 'Memory' -Case ('flood of {0:N0} x 64 B' -f $Count) -Contender $contender -Unit 'MiB'
     $port = Get-ClosedUdpPort
-    # The socket is read for this long; then the queue (at most 65,536) drains at 1 ms per object.
+    # The socket is read for this long; then the queue (at most 131,072) drains at 1 ms per object.
     $listen = [Math]::Ceiling($Count / 100000) + 5
     $before = Get-UdpCounter
     $receiver = Start-BenchProcess (Get-PSUdpCommand -Scenario Memory -Port $port -Count 1 -TimeoutSeconds $listen)

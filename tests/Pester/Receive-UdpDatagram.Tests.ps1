@@ -4,10 +4,12 @@ BeforeAll {
     $Chinese = '请输入要发送的数据'
 
     # Runs Receive-UdpDatagram in a second runspace of this process, as a user at a prompt would.
+    # One script, not two statements: PowerShell runs a batch on a pool thread that reads a
+    # variable of the runspace between statements, and after Stop and Dispose that read crashed
+    # the whole process (InvalidRunspaceStateException, unhandled).
     function Start-Receiver([hashtable] $Parameters) {
         $ps = [powershell]::Create()
-        $null = $ps.AddCommand('Import-Module').AddArgument('PSUdp').AddStatement()
-        $null = $ps.AddCommand('Receive-UdpDatagram').AddParameters($Parameters)
+        $null = $ps.AddScript('param($Parameters) Import-Module PSUdp; Receive-UdpDatagram @Parameters').AddArgument($Parameters)
         $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
         $input = [System.Management.Automation.PSDataCollection[psobject]]::new()
         $input.Complete()

@@ -15,11 +15,11 @@ namespace PSUdp.Commands;
 public abstract class UdpListenerCmdlet : UdpCmdlet
 {
     /// <summary>
-    /// 16 MiB holds about 7,000 datagrams of 1,400 bytes (20,000 small ones), some 25 ms of a
+    /// 32 MiB holds about 14,000 datagrams of 1,400 bytes (40,000 small ones), some 50 ms of a
     /// loopback flood: enough to ride out the pipeline's start and a garbage collection, which 4 MiB
     /// was not (docs/performance.md).
     /// </summary>
-    internal const int DefaultReceiveBufferSize = 16 * 1024 * 1024;
+    internal const int DefaultReceiveBufferSize = 32 * 1024 * 1024;
 
     private DatagramListener? listener;
 
@@ -52,7 +52,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding Encoding { get; set; } = EncodingResolver.Default;
 
-    /// <summary>The socket's kernel receive buffer in bytes (SO_RCVBUF); 16 MiB by default.</summary>
+    /// <summary>The socket's kernel receive buffer in bytes (SO_RCVBUF); 32 MiB by default.</summary>
     [Parameter]
     [ValidateRange(4096, int.MaxValue)]
     public int ReceiveBufferSize { get; set; } = DefaultReceiveBufferSize;

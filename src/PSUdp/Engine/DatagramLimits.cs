@@ -14,6 +14,15 @@ internal static class DatagramLimits
     /// <summary>Large enough for any datagram of either family.</summary>
     internal const int ReceiveBufferLength = 65536;
 
+    /// <summary>
+    /// The most datagrams a listener keeps for a pipeline that falls behind: enough for the first
+    /// second of a loopback flood while PowerShell compiles the pipeline (docs/performance.md).
+    /// </summary>
+    internal const int QueueCapacity = 131072;
+
+    /// <summary>The most payload bytes a listener keeps for a pipeline that falls behind.</summary>
+    internal const long QueueByteCapacity = 128L * 1024 * 1024;
+
     internal static int MaxPayload(AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? MaxIPv6Payload : MaxIPv4Payload;
 

@@ -49,7 +49,7 @@ internal sealed class DatagramQueue : IDisposable
     private int consumerWaiting;
     private volatile bool completed;
 
-    internal DatagramQueue(Encoding encoding, int capacity = 65536, long byteCapacity = 64L * 1024 * 1024)
+    internal DatagramQueue(Encoding encoding, int capacity = DatagramLimits.QueueCapacity, long byteCapacity = DatagramLimits.QueueByteCapacity)
     {
         this.encoding = encoding;
         Capacity = capacity;

@@ -19,10 +19,10 @@ internal sealed class ListenerOptions
     public TimeSpan? Duration { get; set; }
 
     /// <summary>The most datagrams waiting for the consumer before new ones are dropped.</summary>
-    public int QueueCapacity { get; set; } = 65536;
+    public int QueueCapacity { get; set; } = DatagramLimits.QueueCapacity;
 
     /// <summary>The most payload bytes waiting for the consumer before new datagrams are dropped.</summary>
-    public long QueueByteCapacity { get; set; } = 64L * 1024 * 1024;
+    public long QueueByteCapacity { get; set; } = DatagramLimits.QueueByteCapacity;
 
     /// <summary>The largest datagram kept whole; longer ones are cut and marked Truncated.</summary>
     public int BufferLength { get; set; } = DatagramLimits.ReceiveBufferLength;
