@@ -355,22 +355,42 @@ function Invoke-FloorRun {
 
 function Invoke-StartupRun {
     param([int] $Count)
-    # PowerShell's own floor: the first Import-Module of a session, of a module with nothing in it.
-    $empty = Join-Path $script:Config.Root 'output/bench/EmptyModule'
+    # PowerShell's own floor: the first Import-Module of a session, by name as PSUdp is, of a
+    # module with nothing in it, and of a binary module like PSUdp with nothing of its own: one
+    # empty cmdlet and a format file. They sit in a folder of their own on PSModulePath.
+    $floors = Join-Path $script:Config.Root 'output/bench/modules'
+    $empty = Join-Path $floors 'EmptyModule'
     New-Item -ItemType Directory -Force $empty | Out-Null
     Set-Content "$empty/EmptyModule.psd1" "@{ ModuleVersion = '1.0.0'; FunctionsToExport = @(); CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
+    $binary = Join-Path $floors 'BinaryModule'
+    if (-not (Test-Path "$binary/BinaryModule.dll")) {
+        New-Item -ItemType Directory -Force $binary | Out-Null
+        Add-Type -OutputAssembly "$binary/BinaryModule.dll" -OutputType Library -TypeDefinition @'
+using System.Management.Automation;
+namespace BinaryModule
+{
+    public sealed class Nothing { public int Length { get; set; } }
+    [Cmdlet(VerbsCommon.Get, "Nothing")]
+    public sealed class GetNothingCommand : PSCmdlet { protected override void EndProcessing() => WriteObject(new Nothing()); }
+}
+'@
+        Set-Content "$binary/BinaryModule.Format.ps1xml" '<Configuration><ViewDefinitions><View><Name>Nothing</Name><ViewSelectedBy><TypeName>BinaryModule.Nothing</TypeName></ViewSelectedBy><TableControl><TableHeaders><TableColumnHeader /></TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Length</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>'
+        Set-Content "$binary/BinaryModule.psd1" "@{ RootModule = 'BinaryModule.dll'; ModuleVersion = '1.0.0'; FormatsToProcess = @('BinaryModule.Format.ps1xml'); FunctionsToExport = @(); CmdletsToExport = @('Get-Nothing'); VariablesToExport = @(); AliasesToExport = @() }"
+    }
+    $environment = @{ PSModulePath = "$floors$([IO.Path]::PathSeparator)$($script:Config.ModulePath)" }
     $cases = @(
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c exit'; Kind = 'pwsh'; IsReference = $true; Script = 'exit' }
-        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"'; Kind = 'floor'; Script = "Import-Module '$empty/EmptyModule.psd1'; exit" }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"'; Kind = 'floor'; Script = 'Import-Module EmptyModule; exit' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'; Kind = 'floor'; Script = 'Import-Module BinaryModule; exit' }
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'; Kind = 'psudp'; Target = $true; Script = 'Import-Module PSUdp; exit' }
     )
     # One uncounted run of each first, so both find the files in the page cache.
-    foreach ($case in $cases) { [void](Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script))) 60) }
+    foreach ($case in $cases) { [void](Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60) }
     for ($i = 0; $i -lt $Count; $i++) {
         foreach ($case in $cases) {
             $run = New-Run -Section 'Start-up' -Case 'wall time' -Contender $case -Unit 'ms'
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script))) 60 -Kill:$false
+            $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60 -Kill:$false
             $clock.Stop()
             $run.Problem = if ($done.Error.Trim()) { $done.Error.Trim() }
             $run.Value = $clock.Elapsed.TotalMilliseconds
@@ -548,8 +568,9 @@ function Get-BenchmarkTarget {
     if ($import -and $null -ne $import.Ratio) {
         [pscustomobject]@{
             Target = 'Start-up: Import-Module PSUdp'
-            Figure = ('adds {0:P1} ({1:N0} ms); an empty module adds {2:P1}' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median),
-                $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }))
+            Figure = ('adds {0:P1} ({1:N0} ms); an empty module adds {2:P1}, one empty cmdlet with a format file {3:P1}' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median),
+                $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }),
+                $(if ($binaryModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"') { $binaryModule.Ratio - 1 }))
             Goal   = 'adds < 15 %'
             Met    = Mark ($import.Ratio -lt 1.15)
         }
