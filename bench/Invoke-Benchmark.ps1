@@ -182,7 +182,7 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
         foreach ($run in Invoke-StartupRun -Count $Counts.Startup) { $runs.Add($run) }
     }
     if ($Scenario -contains 'Memory') {
-        Write-Host ("[{0}/{1}] Memory: flood into a consumer that sleeps 1 ms per object (drains up to 65,536 queued objects)" -f $rep, $Repeat)
+        Write-Host ("[{0}/{1}] Memory: flood into a consumer that sleeps 1 ms per object (drains up to 131,072 queued objects)" -f $rep, $Repeat)
         $runs.Add((Invoke-MemoryRun -Count $Counts.Memory))
     }
 }
