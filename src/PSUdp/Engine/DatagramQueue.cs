@@ -40,9 +40,9 @@ internal sealed class DatagramQueue : IDisposable
 
     private readonly Encoding encoding;
     private readonly SemaphoreSlim wake = new(0);
+    private readonly Segment?[] spares = new Segment?[Spares]; // handed over by Interlocked exchange
     private Segment tail;      // the producer's
     private Segment head;      // the consumer's
-    private readonly Segment?[] spares = new Segment?[Spares]; // emptied segments kept for the producer
     private int count;
     private long bytes;
     private long dropped;
@@ -282,6 +282,7 @@ internal sealed class DatagramQueue : IDisposable
         // A block is past the large-object threshold: the collector never moves it.
         internal Segment(int length) => block = new byte[Math.Max(length, BlockLength)];
 
+        /// <summary>The segment after this one, set by the producer after this one's last entry.</summary>
         internal volatile Segment? Next;
 
         /// <summary>Every entry has been read, and no more will be written (Next is read first).</summary>
