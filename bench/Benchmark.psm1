@@ -156,8 +156,8 @@ function Get-ReceiveContender {
     [pscustomobject]@{ Name = 'Receive-UdpDatagram | Measure-Object'; Kind = 'psudp'; Pipeline = 'MeasureObject'; Target = $true }
     [pscustomobject]@{ Name = 'Receive-UdpDatagram | Out-Null'; Kind = 'psudp'; Pipeline = 'OutNull'; Target = $true }
     [pscustomobject]@{ Name = 'Receive-UdpDatagram | Where-Object Length -gt 0 | Measure-Object'; Kind = 'psudp'; Pipeline = 'WhereObject' }
-    # The same pipeline with every method compiled fully optimised at its first call, not first
-    # interpreted-quality (tier 0) and then again: what PowerShell's start costs the first second.
+    # The same pipeline with every method compiled fully optimised at its first call, not quickly
+    # first (tier 0) and again when hot: what PowerShell's start costs the first second.
     [pscustomobject]@{ Name = $script:UpFrontJit; Kind = 'psudp'; Pipeline = 'MeasureObject'; Environment = @{ DOTNET_TieredCompilation = '0' } }
 }
 
@@ -353,6 +353,13 @@ function Invoke-FloorRun {
 # Start-up and memory
 # ---------------------------------------------------------------------------------------------
 
+# The items, starting with the one at Round (modulo their count): each round starts with another,
+# so none always runs right after the same one.
+function Get-Rotation([object[]] $Items, [int] $Round) {
+    $first = $Round % $Items.Count
+    @($Items | Select-Object -Skip $first) + @($Items | Select-Object -First $first)
+}
+
 function Invoke-StartupRun {
     param([int] $Count)
     # PowerShell's own floor: the first Import-Module of a session, by name as PSUdp is, of a
@@ -387,8 +394,7 @@ namespace BinaryModule
     # One uncounted run of each first, so both find the files in the page cache.
     foreach ($case in $cases) { [void](Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60) }
     for ($i = 0; $i -lt $Count; $i++) {
-        # Each round starts with another case, so none always follows the same one.
-        foreach ($case in @($cases[($i % $cases.Count)..($cases.Count - 1)]) + @($cases | Select-Object -First ($i % $cases.Count))) {
+        foreach ($case in Get-Rotation $cases $i) {
             $run = New-Run -Section 'Start-up' -Case 'wall time' -Contender $case -Unit 'ms'
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60 -Kill:$false
@@ -406,7 +412,7 @@ namespace BinaryModule
         [pscustomobject]@{ Name = 'Import-Module PSUdp'; Kind = 'psudp'; Module = 'PSUdp' }
     )
     for ($i = 0; $i -lt $Count; $i++) {
-        foreach ($import in @($imports[($i % $imports.Count)..($imports.Count - 1)]) + @($imports | Select-Object -First ($i % $imports.Count))) {
+        foreach ($import in Get-Rotation $imports $i) {
             $run = New-Run -Section 'Start-up' -Case 'the import alone, timed in the process' -Contender $import -Unit 'ms'
             $script = "`$clock = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module $($import.Module); 'IMPORT {0}' -f `$clock.Elapsed.TotalMilliseconds; exit"
             $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -Environment $environment) 60 -Kill:$false
