@@ -58,15 +58,25 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         localPort = local.Port;
         boundAddress = local.Address;
 
+        // The managed buffer first: if it cannot be had, nothing unmanaged is left behind.
+        buffers = new byte[checked(capacity * bufferLength)];
+        pin = GCHandle.Alloc(buffers, GCHandleType.Pinned);
+        byte* first = (byte*)pin.AddrOfPinnedObject();
         long size = (long)capacity * (sizeof(MultiMessage) + sizeof(IoVector) + NameLength + ControlLength);
-        memory = Marshal.AllocHGlobal(new IntPtr(size));
+        try
+        {
+            memory = Marshal.AllocHGlobal(new IntPtr(size));
+        }
+        catch
+        {
+            pin.Free();
+            throw;
+        }
+
         messages = (MultiMessage*)memory;
         var vectors = (IoVector*)(messages + capacity);
         names = (byte*)(vectors + capacity);
         controls = names + (capacity * NameLength);
-        buffers = new byte[capacity * bufferLength];
-        pin = GCHandle.Alloc(buffers, GCHandleType.Pinned);
-        byte* first = (byte*)pin.AddrOfPinnedObject();
         for (int i = 0; i < capacity; i++)
         {
             vectors[i].Base = first + ((long)i * bufferLength);
@@ -156,8 +166,11 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
 
     public void Dispose()
     {
-        Marshal.FreeHGlobal(memory);
-        pin.Free();
+        if (pin.IsAllocated)
+        {
+            Marshal.FreeHGlobal(memory);
+            pin.Free();
+        }
     }
 
     private static bool SetOption(SafeHandle handle, int level, int name)
