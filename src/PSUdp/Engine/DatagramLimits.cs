@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace PSUdp.Engine;
 
-/// <summary>The largest payloads one UDP datagram can carry.</summary>
+/// <summary>The largest payloads one UDP datagram can carry, and what a listener keeps waiting.</summary>
 internal static class DatagramLimits
 {
     /// <summary>65,535 less the IPv4 header (20) and the UDP header (8).</summary>
