@@ -40,6 +40,8 @@ Describe 'Start-UdpEcho' {
 
         It 'writes what it echoed to the job' {
             Wait-Until { $echo.Received -ge 4 } | Should -BeTrue
+            # Received counts what left the socket; the job's own thread then writes it out.
+            Wait-Until { $echo.Output.Count -ge 4 } | Should -BeTrue
             $got = @(Receive-Job $echo)
             $got.Count | Should -BeGreaterOrEqual 4
             $got[0].pstypenames[0] | Should -Be 'PSUdp.UdpDatagram'
