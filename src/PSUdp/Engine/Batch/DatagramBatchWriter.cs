@@ -14,8 +14,8 @@ namespace PSUdp.Engine.Batch;
 /// </summary>
 internal sealed unsafe class DatagramBatchWriter : IDisposable
 {
-    /// <summary>Datagrams per system call: past this the call's cost is lost in the sends.</summary>
-    internal const int DefaultCapacity = 64;
+    /// <summary>Datagrams per system call: a paced run at 100,000 per second sends a millisecond or two of them at once.</summary>
+    internal const int DefaultCapacity = 256;
 
     // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
     private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace PSUdp.Engine.Load;
@@ -8,17 +9,23 @@ namespace PSUdp.Engine.Load;
 /// Paces sends to a rate on the Stopwatch: the kth datagram is due k / rate seconds after the
 /// first, so the rate over a run is the asked one whatever a single wait overslept. A second
 /// bucket caps the peak: it refills at <see cref="PeakFactor"/> times the rate and holds two
-/// milliseconds' worth, so a run that fell behind (a stalled thread) catches up slowly instead of
-/// in one burst, and no 10 ms holds more than about 1.4 times the rate's share. Waits sleep a
-/// millisecond at a time, and spin only for the last fraction of one.
+/// milliseconds' worth (at least 3), so a run that fell behind (a stalled thread) catches up
+/// slowly instead of in one burst, and no 10 ms holds more than 1.5 times the rate's share. Waits
+/// sleep (on Linux for as little as the wait needs, elsewhere a millisecond), and spin only for
+/// the last tenth of a millisecond.
 /// </summary>
 internal sealed class SendPacer
 {
     /// <summary>How much faster than the rate a run that fell behind may catch up.</summary>
-    internal const double PeakFactor = 1.2;
+    internal const double PeakFactor = 1.15;
 
-    // Shorter waits than this spin: a sleep would overshoot them by a millisecond.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 us
+    // Shorter waits than this spin: a sleep would overshoot them.
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // 100 us
+
+    // What a sleep oversleeps by at least (Linux's default timer slack is 50 us).
+    private const double SlackMicroseconds = 60;
+
+    private static readonly bool FineSleep = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
     private readonly double perTick;
     private readonly double peakPerTick;
@@ -39,7 +46,7 @@ internal sealed class SendPacer
         Rate = ratePerSecond;
         perTick = ratePerSecond / Stopwatch.Frequency;
         peakPerTick = perTick * PeakFactor;
-        burst = Math.Max(2, ratePerSecond / 500);
+        burst = Math.Max(3, ratePerSecond / 500);
         // Wait until a millisecond's worth is due (at least one datagram), so that at high rates
         // one system call sends a batch and the thread sleeps between batches instead of spinning.
         quantum = (long)Math.Max(1, Math.Min(burst / 2, ratePerSecond / 1000));
@@ -89,7 +96,7 @@ internal sealed class SendPacer
             double wait = Math.Min(Math.Max(scheduleWait, peakWait), deadline - now);
             if (wait > SpinTicks)
             {
-                Thread.Sleep(1);
+                Sleep(wait);
             }
             else
             {
@@ -97,6 +104,22 @@ internal sealed class SendPacer
             }
         }
     }
+
+    // Sleeps for about the wait (Stopwatch ticks), at most a millisecond, so Ctrl+C is seen soon.
+    private static void Sleep(double ticks)
+    {
+        if (!FineSleep)
+        {
+            Thread.Sleep(1);
+            return;
+        }
+
+        double microseconds = Math.Min(1000, (ticks * 1e6 / Stopwatch.Frequency) - SlackMicroseconds);
+        _ = usleep((uint)Math.Max(1, microseconds));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int usleep(uint microseconds);
 
     /// <summary>Counts datagrams that went.</summary>
     internal void Sent(int count)
