@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Commands;
 
@@ -56,6 +57,16 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     [ValidateRange(0, 65535)]
     public int LocalPort { get; set; }
 
+    /// <summary>The interfaces datagrams to a multicast group leave through, a copy out of each ('*' for every one that is up).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(InterfaceNameCompleter))]
+    public string[] InterfaceName { get; set; } = Array.Empty<string>();
+
+    /// <summary>Lets this host's own listeners hear what it sends to a multicast group.</summary>
+    [Parameter]
+    public SwitchParameter MulticastLoopback { get; set; }
+
     /// <summary>Uses IPv4 only.</summary>
     [Parameter]
     public SwitchParameter IPv4 { get; set; }
@@ -80,11 +91,17 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
         try
         {
+            IReadOnlyList<MulticastInterface> outlets = InterfaceName.Length == 0 ? Array.Empty<MulticastInterface>() : MulticastInterfaces.Resolve(InterfaceName);
             sender = new DatagramSender(
-                new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
+                new SocketOptions
+                {
+                    LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice,
+                    MulticastInterfaces = outlets, MulticastLoopback = MulticastLoopback.IsPresent,
+                },
                 Encoding)
             {
-                OneTarget = HasOneTarget || Repeats, // a repeated send reads no replies
+                // A repeated send reads no replies; a socket connected to a group keeps one way out.
+                OneTarget = (HasOneTarget && outlets.Count <= 1) || Repeats,
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -167,7 +184,10 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
             if (WaitForReply)
             {
-                foreach (UdpDatagram reply in sender.ReceiveReplies(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken))
+                IEnumerable<UdpDatagram> replies = MulticastOutlet.IsGroup(target.Address)
+                    ? GroupReplies(target)
+                    : sender.ReceiveReplies(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken);
+                foreach (UdpDatagram reply in replies)
                 {
                     WriteObject(reply);
                 }
@@ -181,6 +201,30 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         catch (OperationCanceledException)
         {
             // Ctrl+C during a reply wait.
+        }
+    }
+
+    // The members of a group answer from their own unicast addresses: every host's first reply,
+    // until the timeout or, when -Count is given, that many hosts.
+    private IEnumerable<UdpDatagram> GroupReplies(IPEndPoint group)
+    {
+        int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
+        var hosts = new HashSet<IPAddress>();
+        foreach (UdpDatagram reply in sender!.ReceiveReplies(group, int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken, fromAnyAddress: true))
+        {
+            if (hosts.Add(reply.RemoteAddress))
+            {
+                yield return reply;
+                if (hosts.Count >= most)
+                {
+                    yield break;
+                }
+            }
+        }
+
+        if (hosts.Count == 0)
+        {
+            WriteWarning($"No member of the group {Addresses.Format(group)} replied within {TimeoutSeconds:0.###} seconds.");
         }
     }
 

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -23,6 +24,7 @@ internal sealed class DatagramSender : IDisposable
     // Read once: Socket.DualMode asks the kernel (getsockopt) on every call.
     private readonly bool dualMode;
     private DatagramReader? reader;
+    private readonly MulticastOutlet? outlet;
     private IPEndPoint? lastTarget;
     private IPEndPoint? connectedTarget;
     private bool cannotConnect;
@@ -32,6 +34,18 @@ internal sealed class DatagramSender : IDisposable
         socket = UdpSocketFactory.Create(options);
         this.encoding = encoding;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        if (options.MulticastLoopback is { } loopback)
+        {
+            try
+            {
+                outlet = new MulticastOutlet(socket, options.MulticastInterfaces, loopback);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
         dualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
     }
 
@@ -56,6 +70,12 @@ internal sealed class DatagramSender : IDisposable
     /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
     internal void CheckTarget(IPEndPoint target, int payloadLength)
     {
+        if (outlet is not null && MulticastOutlet.IsGroup(target.Address))
+        {
+            // An IPv6 group that could leave through several interfaces fails here, before anything is sent.
+            _ = outlet.InterfacesFor(target.Address);
+        }
+
         bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
         bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         if (targetIsV6 && !socketIsV6)
@@ -216,7 +236,27 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
+    // A datagram to a group goes out of each chosen interface in turn; any other, once.
     private void SendOne(IPEndPoint target, byte[] payload)
+    {
+        IReadOnlyList<MulticastInterface>? outlets = outlet is not null && MulticastOutlet.IsGroup(target.Address)
+            ? outlet.InterfacesFor(target.Address)
+            : null;
+        if (outlets is null || outlets.Count == 0)
+        {
+            SendCopy(target, payload);
+            return;
+        }
+
+        AddressFamily family = Addresses.Normalize(target.Address).AddressFamily;
+        foreach (MulticastInterface way in outlets)
+        {
+            outlet!.Select(way, family);
+            SendCopy(target, payload);
+        }
+    }
+
+    private void SendCopy(IPEndPoint target, byte[] payload)
     {
         try
         {

@@ -35,6 +35,20 @@ internal sealed class MulticastOutlet
         {
             socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, loopback);
         }
+
+        if (interfaces.Count == 1)
+        {
+            // One way out: chosen once, so every path that sends on the socket (batches too) uses it.
+            if (!v6 || socket.DualMode)
+            {
+                Select(interfaces[0], AddressFamily.InterNetwork);
+            }
+
+            if (v6)
+            {
+                Select(interfaces[0], AddressFamily.InterNetworkV6);
+            }
+        }
     }
 
     /// <summary>224.0.0.0/4 or ff00::/8, without allocating (this is asked for every datagram).</summary>
