@@ -30,6 +30,9 @@ internal static class ErrorRecords
         UdpErrorKind.AddressInUse => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.InterfaceDown => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
+        UdpErrorKind.SocketOptionRefused => ErrorCategory.InvalidOperation,
+        UdpErrorKind.MessageTooLong => ErrorCategory.LimitsExceeded,
+        UdpErrorKind.InvalidDscp => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.NotSpecified,
     };
 }

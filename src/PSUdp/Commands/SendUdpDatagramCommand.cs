@@ -80,7 +80,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         try
         {
             sender = new DatagramSender(
-                new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
+                WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice }),
                 Encoding)
             {
                 OneTarget = HasOneTarget,

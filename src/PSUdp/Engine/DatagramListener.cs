@@ -94,6 +94,11 @@ internal abstract class DatagramListener : IDisposable
     /// </summary>
     protected virtual bool GathersBatches => false;
 
+    /// <summary>Runs on the receive thread after its last datagram, before the queue completes.</summary>
+    protected virtual void LoopEnded()
+    {
+    }
+
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(in DatagramView datagram);
 
@@ -164,6 +169,7 @@ internal abstract class DatagramListener : IDisposable
         {
             Socket.Dispose();
             batch?.Dispose();
+            LoopEnded();
             Queue.Complete();
         }
     }

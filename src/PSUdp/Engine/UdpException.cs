@@ -52,6 +52,15 @@ public enum UdpErrorKind
 
     /// <summary>Any other socket failure.</summary>
     SocketFailed,
+
+    /// <summary>The system refused an IP-level socket option (TTL, DSCP, don't-fragment).</summary>
+    SocketOptionRefused,
+
+    /// <summary>A don't-fragment datagram is larger than the path MTU allows.</summary>
+    MessageTooLong,
+
+    /// <summary>A DSCP name is not known.</summary>
+    InvalidDscp,
 }
 
 /// <summary>A failure of PSUdp's socket engine, with a stable <see cref="UdpErrorKind"/>.</summary>

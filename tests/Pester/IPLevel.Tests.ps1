@@ -1,0 +1,73 @@
+# Issue 14: what PSUdp does at the IP level. Answers from the address a datagram was sent to, the
+# facts of each arrival (TTL, DSCP/ECN, interface, kernel time), the senders' -TimeToLive, -Dscp
+# and -DontFragment, and the kernel's own drops. Loopback here; the routed and multi-homed cases
+# run in namespaces of their own (TestHosts.psm1).
+
+BeforeDiscovery {
+    $onLinux = $IsLinux
+}
+
+BeforeAll {
+    Import-Module PSUdp
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+}
+
+Describe 'An echo bound to the wildcard answers from the address each datagram was sent to' -Skip:(-not $onLinux) {
+    BeforeAll { $echo = Start-UdpEcho -Port 0 -AsJob }
+    AfterAll { $echo | Remove-Job -Force }
+
+    It 'a connected python client of <_> gets the answer' -ForEach '127.0.0.1', '127.0.0.2', '::1' {
+        $line = Invoke-Python 'udp_echo_client.py' @($_, $echo.LocalPort, '--text', 'ping', '--timeout', '5')
+        $LASTEXITCODE | Should -Be 0 -Because "$line"
+        $kind, $address, $null = "$line" -split ' '
+        $kind | Should -Be 'REPLY'
+        $address | Should -Be $_
+    }
+
+    It 'Send-UdpDatagram -WaitForReply to <_> gets the answer' -ForEach '127.0.0.2', '::1', '127.0.0.1' {
+        $reply = Send-UdpDatagram -ComputerName $_ -Port $echo.LocalPort -Message 'ping' -WaitForReply -TimeoutSeconds 5
+        $reply.Text | Should -Be 'ping'
+        $reply.RemoteAddress | Should -Be ([ipaddress] $_)
+    }
+
+    It 'writes where each datagram came to: the address and the interface' {
+        Wait-Until { $echo.Output.Count -ge 6 } | Should -BeTrue
+        $got = @(Receive-Job $echo)
+        $expected = @('127.0.0.1', '127.0.0.2', '::1') | Sort-Object
+        @($got.LocalAddress.IPAddressToString | Sort-Object -Unique) | Should -Be $expected
+        $got.InterfaceName | Sort-Object -Unique | Should -Be 'lo'
+    }
+}
+
+Describe 'The facts of each arrival' {
+    It 'tells TTL, DSCP, ECN, the interface and the kernel time of a datagram on loopback (<_>)' -Skip:(-not $onLinux) -ForEach '127.0.0.1', '::1' {
+        $job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob
+        try {
+            $before = [DateTimeOffset]::Now
+            Send-UdpDatagram -ComputerName $_ -Port $job.LocalPort -Message 'facts' -TimeToLive 9 -Dscp EF
+            $d = $job | Wait-Job -Timeout 10 | Receive-Job
+            $d.TimeToLive | Should -Be 9
+            $d.Dscp | Should -Be 46
+            $d.Ecn | Should -Be 0
+            $d.InterfaceName | Should -Be 'lo'
+            $d.Timestamp | Should -BeGreaterThan $before.AddSeconds(-1)
+        }
+        finally { $job | Remove-Job -Force }
+    }
+
+    It 'gives $null, never a made-up value, where the platform does not tell (the portable path, forced)' {
+        $pwsh = Get-PwshCommand
+        $script = @'
+Import-Module PSUdp
+$job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob
+Send-UdpDatagram -ComputerName 127.0.0.1 -Port $job.LocalPort -Message x -TimeToLive 9
+$d = $job | Wait-Job -Timeout 10 | Receive-Job
+'{0}|{1}|{2}|{3}' -f ($null -eq $d.TimeToLive), ($null -eq $d.Dscp), ($null -eq $d.Ecn), $d.Text
+$job | Remove-Job -Force
+'@
+        $env:PSUDP_PORTABLE = '1'
+        try { $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script }
+        finally { Remove-Item Env:PSUDP_PORTABLE }
+        "$out".Trim() | Should -Be 'True|True|True|x'
+    }
+}
