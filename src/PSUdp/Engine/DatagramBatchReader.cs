@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
 using PSUdp.Engine.IPLevel;
 using static PSUdp.Engine.IPLevel.LinuxNative;
 

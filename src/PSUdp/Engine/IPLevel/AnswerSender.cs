@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
 
 namespace PSUdp.Engine.IPLevel;
 
@@ -29,8 +30,8 @@ internal sealed unsafe class AnswerSender : IDisposable
     private readonly SafeHandle handle;
     private readonly bool v6Socket;
     private readonly IntPtr memory;
-    private readonly LinuxNative.MessageHeader* header;
-    private readonly LinuxNative.IoVector* vector;
+    private readonly MessageHeader* header;
+    private readonly IoVector* vector;
     private readonly byte* name;
     private readonly byte* control;
 
@@ -51,12 +52,12 @@ internal sealed unsafe class AnswerSender : IDisposable
     {
         this.handle = handle;
         this.v6Socket = v6Socket;
-        memory = Marshal.AllocHGlobal(sizeof(LinuxNative.MessageHeader) + sizeof(LinuxNative.IoVector) + NameLength + ControlLength);
-        header = (LinuxNative.MessageHeader*)memory;
-        vector = (LinuxNative.IoVector*)(header + 1);
+        memory = Marshal.AllocHGlobal(sizeof(MessageHeader) + sizeof(IoVector) + NameLength + ControlLength);
+        header = (MessageHeader*)memory;
+        vector = (IoVector*)(header + 1);
         name = (byte*)(vector + 1);
         control = name + NameLength;
-        LinuxNative.Clear((byte*)memory, sizeof(LinuxNative.MessageHeader) + sizeof(LinuxNative.IoVector) + NameLength + ControlLength);
+        LinuxNative.Clear((byte*)memory, sizeof(MessageHeader) + sizeof(IoVector) + NameLength + ControlLength);
     }
 
     /// <summary>An answering sender for the socket, or null where sendmsg cannot be used (the caller then uses SendTo).</summary>
@@ -161,7 +162,7 @@ internal sealed unsafe class AnswerSender : IDisposable
         local = destination;
         localInterface = interfaceIndex;
         LinuxNative.Clear(control, ControlLength);
-        var cmsg = (LinuxNative.ControlHeader*)control;
+        var cmsg = (ControlHeader*)control;
         byte* data = (byte*)(cmsg + 1);
         bool unanswerableSource = notLocal.Contains(destination);
         if (destination.AddressFamily == AddressFamily.InterNetwork)
@@ -178,8 +179,8 @@ internal sealed unsafe class AnswerSender : IDisposable
 
             cmsg->Level = LinuxNative.SolIP;
             cmsg->Type = LinuxNative.IPPktInfo;
-            cmsg->Length = (UIntPtr)(sizeof(LinuxNative.ControlHeader) + 12);
-            controlUsed = (int)LinuxNative.Align(sizeof(LinuxNative.ControlHeader) + 12);
+            cmsg->Length = (UIntPtr)(sizeof(ControlHeader) + 12);
+            controlUsed = (int)LinuxNative.Align(sizeof(ControlHeader) + 12);
             return;
         }
 
@@ -197,8 +198,8 @@ internal sealed unsafe class AnswerSender : IDisposable
 
         cmsg->Level = LinuxNative.SolIPv6;
         cmsg->Type = LinuxNative.IPv6PktInfo;
-        cmsg->Length = (UIntPtr)(sizeof(LinuxNative.ControlHeader) + 20);
-        controlUsed = (int)LinuxNative.Align(sizeof(LinuxNative.ControlHeader) + 20);
+        cmsg->Length = (UIntPtr)(sizeof(ControlHeader) + 20);
+        controlUsed = (int)LinuxNative.Align(sizeof(ControlHeader) + 20);
     }
 
 #pragma warning disable CS0618 // IPAddress.Address: the IPv4 bytes in memory order, without an array

@@ -2,13 +2,14 @@ using System;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
 
 namespace PSUdp.Engine.IPLevel;
 
 /// <summary>
-/// The Linux (LP64) socket structures and calls that the batch reader and the answering send use
-/// directly, where .NET has no allocation-free equivalent: msghdr, iovec, cmsghdr, recvmmsg and
-/// sendmsg, and the option numbers of the packet information they carry.
+/// The Linux (LP64) calls that the batch reader, the answering send and the IP-level options use
+/// directly, where .NET has no allocation-free equivalent or no name (recvmmsg, sendmsg,
+/// setsockopt, getsockopt), and the option numbers; the structures are in Batch/MessageHeaders.cs.
 /// </summary>
 internal static unsafe class LinuxNative
 {
@@ -74,22 +75,7 @@ internal static unsafe class LinuxNative
         return getsockopt(handle, level, name, &value, &length) == 0 ? value : null;
     }
 
-    internal static SocketError ToSocketError(int errno) => errno switch
-    {
-        1 => SocketError.AccessDenied,             // EPERM (a firewall rule)
-        4 => SocketError.Interrupted,              // EINTR
-        9 => SocketError.OperationAborted,         // EBADF: closed under the call
-        11 => SocketError.TimedOut,                // EAGAIN: SO_RCVTIMEO passed
-        13 => SocketError.AccessDenied,            // EACCES
-        22 => SocketError.InvalidArgument,         // EINVAL
-        90 => SocketError.MessageSize,             // EMSGSIZE
-        99 => SocketError.AddressNotAvailable,     // EADDRNOTAVAIL
-        101 => SocketError.NetworkUnreachable,     // ENETUNREACH
-        104 => SocketError.ConnectionReset,        // ECONNRESET
-        111 => SocketError.ConnectionRefused,      // ECONNREFUSED
-        113 => SocketError.HostUnreachable,        // EHOSTUNREACH
-        _ => SocketError.SocketError,
-    };
+    internal static SocketError ToSocketError(int errno) => Errno.ToSocketError(errno);
 
     /// <summary>Zeroes unmanaged bytes (netstandard2.0 has no Span to do it).</summary>
     internal static void Clear(byte* bytes, int length)
@@ -114,42 +100,4 @@ internal static unsafe class LinuxNative
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int getsockopt(SafeHandle socket, int level, int name, void* value, uint* length);
-
-    // struct iovec
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct IoVector
-    {
-        public byte* Base;
-        public UIntPtr Length;
-    }
-
-    // struct msghdr (LP64)
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public UIntPtr VectorCount;
-        public byte* Control;
-        public UIntPtr ControlLength;
-        public int Flags;
-    }
-
-    // struct mmsghdr
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct MultiMessage
-    {
-        public MessageHeader Header;
-        public uint Length;
-    }
-
-    // struct cmsghdr (LP64)
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct ControlHeader
-    {
-        public UIntPtr Length;
-        public int Level;
-        public int Type;
-    }
 }
