@@ -71,3 +71,46 @@ $job | Remove-Job -Force
         "$out".Trim() | Should -Be 'True|True|True|x'
     }
 }
+
+Describe 'Bad IP-level input: a clear error with a stable id, and nothing sent' {
+    BeforeAll {
+        $peer = New-TestPeer
+        $port = $peer.LocalEndPoint.Port
+    }
+    AfterAll { $peer.Dispose() }
+
+    It '<Cmdlet> <Arguments> fails with <Id>' -ForEach @(
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ TimeToLive = 0 }; Id = 'ParameterArgumentValidationError' }
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ TimeToLive = 256 }; Id = 'ParameterArgumentValidationError' }
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ Dscp = 64 }; Id = 'ParameterArgumentValidationError' }
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ Dscp = -1 }; Id = 'ParameterArgumentValidationError' }
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ Dscp = 'AF44' }; Id = 'ParameterArgumentTransformationError' }
+        @{ Cmdlet = 'Send-UdpDatagram'; Arguments = @{ Dscp = 'fast' }; Id = 'ParameterArgumentTransformationError' }
+        @{ Cmdlet = 'Send-UdpBroadcast'; Arguments = @{ TimeToLive = 0 }; Id = 'ParameterArgumentValidationError' }
+        @{ Cmdlet = 'Send-UdpBroadcast'; Arguments = @{ Dscp = 'XX' }; Id = 'ParameterArgumentTransformationError' }
+    ) {
+        $common = if ($Cmdlet -eq 'Send-UdpDatagram') { @{ ComputerName = '127.0.0.1'; Port = $port } } else { @{ Port = $port; BroadcastAddress = '127.255.255.255' } }
+        $command = Get-Command $Cmdlet
+        { & $command @common -Message 'must not leave' @Arguments -ErrorAction Stop } |
+            Should -Throw -ErrorId "$Id,PSUdp.Commands.$($Cmdlet -replace '-', '')Command"
+        @(Receive-TestPeer $peer -Seconds 0.3).Count | Should -Be 0
+    }
+
+    It 'says what a DSCP may be' {
+        { Send-UdpDatagram 127.0.0.1 $port 'x' -Dscp fast -ErrorAction Stop } | Should -Throw '*0 to 63*EF*AF11*CS7*'
+    }
+
+    It 'offers the DSCP names to tab completion' {
+        $completion = TabExpansion2 -inputScript 'Send-UdpDatagram -Dscp AF4' -cursorColumn 26
+        $completion.CompletionMatches.CompletionText | Should -Be @('AF41', 'AF42', 'AF43')
+    }
+
+    It 'Linux accepts -DontFragment on a broadcast: the datagram arrives' -Skip:(-not $onLinux) {
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 0.0.0.0 -Count 1 -AsJob
+        try {
+            Send-UdpBroadcast -Port $job.LocalPort -BroadcastAddress 127.255.255.255 -Message 'df' -DontFragment
+            ($job | Wait-Job -Timeout 10 | Receive-Job).Text | Should -Be 'df'
+        }
+        finally { $job | Remove-Job -Force }
+    }
+}
