@@ -20,6 +20,10 @@
       Load           Send-UdpDatagram -RepeatCount N (or -DurationSeconds -Duration) [-RatePerSecond -Rate]
                      -PassThru: one payload of -Size bytes many times; the rate is the summary's
       Multicast      Receive-UdpDatagram -MulticastGroup -Group -InterfaceName lo -Count N | Measure-Object
+      ProbeSweep     Test-UdpConnection -ComputerName 127.0.0.1 -Port <-Ports lo-hi>; the verdicts go to -OutFile
+      ProbeSeries    Test-UdpConnection -ComputerName 127.0.0.1 -Port P -Count N -IntervalSeconds 0
+      Export         Receive-UdpDatagram -Count N | Export-UdpDatagram -Path <-OutFile>
+      Import         Import-UdpDatagram -Path <-OutFile> | Measure-Object
       FloorWrite     PowerShell's own floor for the listeners: a compiled cmdlet (Add-Type) that writes
                      N new objects into Measure-Object, in this fresh process (so cold, as a listener is)
       FloorBind      PowerShell's own floor for Send: N strings piped into a compiled cmdlet with one
@@ -28,7 +32,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind', 'Load', 'Multicast')]
+    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind', 'Load', 'Multicast', 'ProbeSweep', 'ProbeSeries', 'Export', 'Import')]
     [string] $Scenario,
 
     [Parameter(Mandatory)]
@@ -52,7 +56,13 @@ param(
     [double] $Duration = 0,
 
     # Multicast: the group, joined on lo.
-    [string] $Group = '239.255.77.1'
+    [string] $Group = '239.255.77.1',
+
+    # ProbeSweep: the ports, as 'first-last'.
+    [string] $Ports = '',
+
+    # ProbeSweep, Export, Import: the file written or read.
+    [string] $OutFile = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -189,6 +199,36 @@ switch ($Scenario) {
         $receive = @{ Port = $Port; MulticastGroup = $Group; InterfaceName = 'lo'; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
         $delivered = (Receive-UdpDatagram @receive | Measure-Object).Count
         $dropped = Get-DroppedCount $warnings
+    }
+    'ProbeSweep' {
+        $first, $last = [int[]]($Ports -split '-')
+        $results = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port ($first..$last))
+        $delivered = $results.Count
+        $dropped = 0
+        $verdicts = [ordered]@{}
+        foreach ($result in $results) { $verdicts["$($result.Port)"] = "$($result.Verdict)" }
+        $verdicts | ConvertTo-Json -Compress | Set-Content -Path $OutFile
+        foreach ($group in $results | Group-Object { "$($_.Verdict)" }) { $extra["verdict$($group.Name)"] = $group.Count }
+    }
+    'ProbeSeries' {
+        $summary = Test-UdpConnection -ComputerName 127.0.0.1 -Port $Port -Count $Count -IntervalSeconds 0 -WarningAction SilentlyContinue
+        $delivered = $summary.Received
+        $dropped = 0
+        $extra.lost = $summary.Lost
+        $extra.meanMicroseconds = if ($summary.Average) { $summary.Average.TotalMilliseconds * 1000 } else { $null }
+    }
+    'Export' {
+        $receive = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        Receive-UdpDatagram @receive | Export-UdpDatagram -Path $OutFile
+        $dropped = Get-DroppedCount $warnings
+        $delivered = $Count - $dropped
+        $extra.fileBytes = (Get-Item $OutFile).Length
+    }
+    'Import' {
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $delivered = (Import-UdpDatagram -Path $OutFile | Measure-Object).Count
+        $dropped = 0
     }
     'Memory' {
         $receive = @{ Port = $Port; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
