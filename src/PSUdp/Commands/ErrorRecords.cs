@@ -1,17 +1,48 @@
 using System.Management.Automation;
+using System.Net;
+using PSUdp.Engine;
 
 namespace PSUdp.Commands;
 
-/// <summary>The one place an engine failure becomes a PowerShell ErrorRecord.</summary>
+/// <summary>
+/// The one place an engine failure becomes a PowerShell ErrorRecord: the engine states the facts,
+/// and the advice here says what to do in the cmdlets' terms (their parameter names).
+/// </summary>
 internal static class ErrorRecords
 {
-    /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable.</summary>
-    internal static ErrorRecord From(UdpException exception, object? target = null) =>
-        new(exception, exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+    /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable, with the advice for <paramref name="command"/>.</summary>
+    internal static ErrorRecord From(UdpException exception, object? target = null, CommandInfo? command = null) =>
+        new(exception.WithAdvice(Advice(exception, command)), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+
+    /// <summary>The non-terminating error for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>
+    internal static ErrorRecord EarlierRefusal(IPEndPoint refused, CommandInfo? command = null) =>
+        From(DatagramSender.EarlierRefusal(refused), null, command);
 
     /// <summary>An ErrorRecord for a wrong combination of parameters.</summary>
     internal static ErrorRecord InvalidArguments(string errorId, string message, object? target = null) =>
         new(new PSArgumentException(message), errorId, ErrorCategory.InvalidArgument, target);
+
+    private static string Advice(UdpException e, CommandInfo? command)
+    {
+        string? family = e.Family;
+        string other = family == "IPv4" ? "IPv6" : "IPv4";
+        return e.Setting switch
+        {
+            UdpSetting.LocalAddress => "Give one of this computer's addresses, or leave out -LocalAddress.",
+            UdpSetting.LocalAddressFamily => $"Give an {family} local address or leave out -{family}.",
+            UdpSetting.NameFamily => $"Leave out -{family} or give another host.",
+            UdpSetting.SocketFamily => $"Give an {family} target, or an {other} -LocalAddress, or leave out -{family}.",
+            UdpSetting.ReuseAddress when Has(command, "ReuseAddress") =>
+                "Choose another port, use port 0 for any free port, stop the program that holds it, or use -ReuseAddress where both programs agree to share it.",
+            UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",
+            UdpSetting.ReplyTimeout => "Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
+            UdpSetting.Broadcast => "Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.",
+            _ when e.Kind == UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
+            _ => string.Empty,
+        };
+    }
+
+    private static bool Has(CommandInfo? command, string parameter) => command?.Parameters.ContainsKey(parameter) == true;
 
     private static ErrorCategory Category(UdpErrorKind kind) => kind switch
     {

@@ -83,7 +83,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
                 LocalAddress = LocalAddress,
                 LocalPort = Port,
                 ReuseAddress = ReuseAddress,
-                ReceiveBufferSize = ReceiveBufferSize,
+                KernelReceiveBufferSize = ReceiveBufferSize,
             },
             Encoding = Encoding,
             Count = Count,
@@ -98,7 +98,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
             ThrowUdpError(e);
         }
 
-        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.ReceiveBufferSize:N0}-byte receive buffer.");
+        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.KernelReceiveBufferSize:N0}-byte receive buffer.");
     }
 
     /// <summary>Writes datagrams as they arrive, or hands the listener to a job.</summary>
@@ -116,7 +116,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
 
         listener!.Start();
         WriteDatagrams(listener);
-        if (!PipelineStopToken.IsCancellationRequested)
+        if (!StopToken.IsCancellationRequested)
         {
             ReportEnd(listener);
         }

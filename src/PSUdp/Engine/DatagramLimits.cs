@@ -11,8 +11,8 @@ internal static class DatagramLimits
     /// <summary>65,535 less the UDP header (8); the IPv6 header is not counted in its payload length.</summary>
     internal const int MaxIPv6Payload = 65527;
 
-    /// <summary>Large enough for any datagram of either family.</summary>
-    internal const int ReceiveBufferLength = 65536;
+    /// <summary>The longest datagram a reader keeps whole by default: any datagram of either family.</summary>
+    internal const int MaxDatagramLength = 65536;
 
     /// <summary>
     /// The most datagrams a listener keeps for a pipeline that falls behind: enough for the first

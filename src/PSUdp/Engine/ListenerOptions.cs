@@ -24,6 +24,6 @@ internal sealed class ListenerOptions
     /// <summary>The most payload bytes waiting for the consumer before new datagrams are dropped.</summary>
     public long QueueByteCapacity { get; set; } = DatagramLimits.QueueByteCapacity;
 
-    /// <summary>The largest datagram kept whole; longer ones are cut and marked Truncated.</summary>
-    public int BufferLength { get; set; } = DatagramLimits.ReceiveBufferLength;
+    /// <summary>The longest datagram kept whole, in bytes; longer ones are cut and marked Truncated.</summary>
+    public int MaxDatagramLength { get; set; } = DatagramLimits.MaxDatagramLength;
 }
