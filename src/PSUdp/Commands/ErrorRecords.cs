@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Load;
 
 namespace PSUdp.Commands;
 
@@ -16,7 +17,11 @@ internal static class ErrorRecords
 
     /// <summary>The non-terminating error for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>
     internal static ErrorRecord EarlierRefusal(IPEndPoint refused, CommandInfo? command = null) =>
-        From(DatagramSender.EarlierRefusal(refused), null, command);
+        From(SendFailures.EarlierRefusal(refused), null, command);
+
+    /// <summary>The non-terminating error for a repeated send that its target partly refused.</summary>
+    internal static ErrorRecord RefusedDuringRun(UdpSendSummary summary, IPEndPoint target, CommandInfo? command = null) =>
+        From(SendFailures.RefusedDuringRun(summary, target), null, command);
 
     /// <summary>An ErrorRecord for a wrong combination of parameters.</summary>
     internal static ErrorRecord InvalidArguments(string errorId, string message, object? target = null) =>
@@ -37,8 +42,14 @@ internal static class ErrorRecords
             UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",
             UdpSetting.ReplyTimeout => "Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
             UdpSetting.Broadcast => "Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.",
-            _ when e.Kind == UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
-            _ => string.Empty,
+            _ => e.Kind switch
+            {
+                UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
+                UdpErrorKind.NetworkUnreachable => "Check the address, the routes and the network connection.",
+                UdpErrorKind.InvalidTarget => "Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.",
+                UdpErrorKind.PayloadTooLarge => "Split the data into smaller datagrams.",
+                _ => string.Empty,
+            },
         };
     }
 

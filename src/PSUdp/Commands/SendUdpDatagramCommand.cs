@@ -9,7 +9,7 @@ namespace PSUdp.Commands;
 /// <summary>Sends datagrams to one or more hosts over one socket, and optionally waits for replies.</summary>
 [Cmdlet(VerbsCommunications.Send, "UdpDatagram", DefaultParameterSetName = MessageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
-public sealed class SendUdpDatagramCommand : UdpSendCmdlet
+public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 {
     private const string DatagramSet = "Datagram";
 
@@ -77,6 +77,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         }
 
         base.BeginProcessing();
+        BeginLoad();
 
         try
         {
@@ -84,7 +85,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
                 new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
                 Encoding)
             {
-                ConnectToTarget = HasOneTarget,
+                ConnectToTarget = HasOneTarget || Repeats, // a repeated send reads no replies
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -137,7 +138,18 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (!ShouldSend(lastTargetText, Action(payload.Length)))
+            if (!ShouldSend(lastTargetText, Repeats ? LoadAction(payload.Length) : Action(payload.Length)))
+            {
+                return;
+            }
+
+            if (Repeats)
+            {
+                SendRepeatedly(target, payload);
+                return;
+            }
+
+            if (!WaitForPace())
             {
                 return;
             }

@@ -34,7 +34,7 @@ internal static class DatagramLimits
         {
             string name = family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
             throw new UdpException(UdpErrorKind.PayloadTooLarge,
-                $"The payload is {length:N0} bytes; one {name} UDP datagram carries at most {max:N0}. Split the data into smaller datagrams.",
+                $"The payload is {length:N0} bytes; one {name} UDP datagram carries at most {max:N0}.",
                 target);
         }
     }

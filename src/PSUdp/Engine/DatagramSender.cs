@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading;
 
 namespace PSUdp.Engine;
 
@@ -109,11 +110,17 @@ internal sealed class DatagramSender : IDisposable
         return new UdpDatagram(DatagramDirection.Sent, target, local, LocalEndPoint.Port, payload, truncated: false, encoding);
     }
 
-    /// <summary>The failure for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>
-    internal static UdpException EarlierRefusal(IPEndPoint refused) =>
-        new(UdpErrorKind.PortUnreachable,
-            $"{Addresses.Format(refused)} answered an earlier datagram with ICMP port unreachable: nothing listens on UDP port {refused.Port} there. Later datagrams are still sent.",
-            Addresses.Format(refused));
+    /// <summary>
+    /// Sends one payload to one target many times, as the plan says (connected, and in batches,
+    /// where it can), until the plan's end or <paramref name="token"/>; see <see cref="Load.LoadGenerator"/>.
+    /// </summary>
+    internal UdpSendSummary SendRepeatedly(IPEndPoint target, byte[] payload, Load.LoadPlan plan, CancellationToken token, Action<long, TimeSpan>? progress)
+    {
+        CheckTarget(target, payload.Length);
+        UdpSendSummary summary = Load.LoadGenerator.Run(socket, target, IsConnectedTo(target), payload, plan, token, progress);
+        lastTarget = target;
+        return summary;
+    }
 
     public void Dispose() => socket.Dispose();
 
@@ -161,21 +168,7 @@ internal sealed class DatagramSender : IDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset)
         {
-            string endPoint = Addresses.Format(target);
-            throw e.SocketErrorCode switch
-            {
-                SocketError.NetworkUnreachable or SocketError.HostUnreachable => new UdpException(UdpErrorKind.NetworkUnreachable,
-                    $"{endPoint} cannot be reached from this host ({e.SocketErrorCode}). Check the address, the routes and the network connection.", endPoint, e),
-                SocketError.InvalidArgument or SocketError.AddressNotAvailable => new UdpException(UdpErrorKind.InvalidTarget,
-                    $"The system cannot send to {endPoint}: that address cannot be a destination. Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.", endPoint, e),
-                SocketError.MessageSize => new UdpException(UdpErrorKind.PayloadTooLarge,
-                    $"The system refused a {payload.Length:N0}-byte datagram to {endPoint} as too large. Send smaller datagrams.", endPoint, e),
-                SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,
-                    $"The system refused to send to {endPoint} ({e.SocketErrorCode}).", endPoint, e,
-                    broadcast ? UdpSetting.None : UdpSetting.Broadcast),
-                _ => new UdpException(UdpErrorKind.SocketFailed,
-                    $"Sending to {endPoint} failed: {e.Message} ({e.SocketErrorCode}).", endPoint, e),
-            };
+            throw Load.SendFailures.From(e, target, payload.Length, broadcast);
         }
     }
 }
