@@ -12,8 +12,17 @@ namespace PSUdp.Commands;
 internal static class ErrorRecords
 {
     /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable, with the advice for <paramref name="command"/>.</summary>
-    internal static ErrorRecord From(UdpException exception, object? target = null, CommandInfo? command = null) =>
-        new(exception.WithAdvice(Advice(exception, command)), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+    internal static ErrorRecord From(UdpException exception, object? target = null, CommandInfo? command = null)
+    {
+        string advice = Advice(exception, command);
+        var record = new ErrorRecord(exception.WithAdvice(advice), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+        if (advice.Length > 0)
+        {
+            record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = advice };
+        }
+
+        return record;
+    }
 
     /// <summary>The non-terminating error for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>
     internal static ErrorRecord EarlierRefusal(IPEndPoint refused, CommandInfo? command = null) =>
@@ -48,6 +57,9 @@ internal static class ErrorRecords
                 UdpErrorKind.NetworkUnreachable => "Check the address, the routes and the network connection.",
                 UdpErrorKind.InvalidTarget => "Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.",
                 UdpErrorKind.PayloadTooLarge => "Split the data into smaller datagrams.",
+                UdpErrorKind.NotMulticastGroup => "Give a multicast group to -MulticastGroup, such as 239.1.2.3 or ff15::1234.",
+                UdpErrorKind.MulticastJoinRefused => "Name the interface to join on with -InterfaceName (the system needs a route for the group otherwise), join fewer groups on one socket, or check that the interface still exists.",
+                UdpErrorKind.AmbiguousMulticastInterface => "Name the interface with -InterfaceName.",
                 _ => string.Empty,
             },
         };
@@ -72,6 +84,9 @@ internal static class ErrorRecords
         UdpErrorKind.AddressInUse => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.InterfaceDown => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
+        UdpErrorKind.NotMulticastGroup => ErrorCategory.InvalidArgument,
+        UdpErrorKind.AmbiguousMulticastInterface => ErrorCategory.InvalidArgument,
+        UdpErrorKind.MulticastJoinRefused => ErrorCategory.ResourceUnavailable,
         _ => ErrorCategory.NotSpecified,
     };
 }
