@@ -157,3 +157,17 @@ Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:(
         }
     }
 }
+
+Describe 'the example of about_PSUdp' {
+    It 'is what RemotingScenario.ps1 runs (less its timing lines)' {
+        $script = Get-Content "$PSScriptRoot/RemotingScenario.ps1"
+        $from = [array]::IndexOf($script, '#region the example in about_PSUdp')
+        $to = [array]::IndexOf($script, '#endregion')
+        $from | Should -BeGreaterThan 0
+        $expected = @($script[($from + 1)..($to - 1)] | Where-Object { $_ -notmatch "^\s*Step '" })
+        $about = Get-Content -Raw (Join-Path (Split-Path (Split-Path $PSScriptRoot)) 'docs/en-US/about_PSUdp.md')
+        $about | Should -Match '(?s)## TESTING A NETWORK FROM ONE CONSOLE\n.*?```powershell\n(.*?)\n```'
+        $example = [regex]::Match($about, '(?s)## TESTING A NETWORK FROM ONE CONSOLE\n.*?```powershell\n(.*?)\n```').Groups[1].Value -split '\n'
+        $example | Should -Be $expected
+    }
+}

@@ -11,7 +11,8 @@
     3. Runs `Start-UdpEcho -Port 7 -Count 1` on b and c through Invoke-Command -HostName, and
        probes each from a.
     It writes what the console saw (objects' facts, the tables, timings) as JSON to -ResultPath.
-    Every wait is bounded.
+    Every wait is bounded. The lines that call Step only record timings: about_PSUdp shows the
+    region without them, and Remoting.Tests.ps1 checks that the two agree.
 #>
 param(
     # A folder (a file share for real hosts) with PSUdp.<version>.nupkg.
