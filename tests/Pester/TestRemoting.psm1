@@ -180,22 +180,17 @@ function New-TestSshLab {
 function Remove-TestSshLab {
     <#
     .SYNOPSIS
-        Stops the lab's sshd processes by pid (the PidFile's, which is the started process's) and
-        removes its /etc/netns files. Idempotent; safe after a half-made lab.
+        Stops the lab's sshd processes by pid (SIGTERM, then SIGKILL after 5 s) and removes its
+        /etc/netns files. Idempotent; safe after a half-made lab.
     #>
     [CmdletBinding()]
     param([Parameter(Position = 0)] [AllowNull()] $Lab)
     if (-not $Lab) { return }
-    foreach ($h in $Lab.Hosts) {
-        $ids = @($h.Process.Id)
-        if (Test-Path -LiteralPath $h.PidFile) { $ids += [int] (Get-Content -Raw -LiteralPath $h.PidFile).Trim() }
-        foreach ($id in $ids | Select-Object -Unique) {
-            if ($id -ne $h.Process.Id) { & kill -s TERM $id 2>$null }
-        }
-        $null = Stop-TestProcess $h.Process -TimeoutSeconds 5
-    }
+    # sshd -D stays the process that ip netns exec started, so its pid is the PidFile's.
+    foreach ($h in $Lab.Hosts) { $null = Stop-TestProcess $h.Process -TimeoutSeconds 5 }
     foreach ($etc in $Lab.EtcNetns) { Remove-Item -LiteralPath $etc -Recurse -Force -ErrorAction Ignore }
-    if ((Test-Path '/etc/netns') -and -not (Get-ChildItem '/etc/netns' -Force)) { Remove-Item '/etc/netns' -ErrorAction Ignore }
+    # /etc/netns itself goes only when empty (another run may be using it).
+    try { [IO.Directory]::Delete('/etc/netns') } catch { Write-Verbose "/etc/netns stays: $($_.Exception.Message)" }
 }
 
 function Invoke-TestController {
