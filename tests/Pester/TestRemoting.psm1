@@ -27,14 +27,10 @@
 
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'TestHosts.psm1')
+# Get-PwshCommand: the pinned pwsh that runs the tests, as a command line with absolute paths.
+Import-Module (Join-Path $PSScriptRoot 'PSUdpTestUtilities.psm1')
 
 $script:Sshd = '/usr/sbin/sshd'
-
-function Get-TestPwshCommand {
-    # The pinned pwsh that runs the tests, as a command line with absolute paths ('dotnet pwsh.dll').
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
-}
 
 function ConvertTo-ShellWord([string] $Text) { "'" + $Text.Replace("'", "'\''") + "'" }
 
@@ -117,7 +113,7 @@ function New-TestSshLab {
 
         $clientPublic = New-TestSshKey $lab.ClientKey 'psudp-test-controller'
         Set-Content -LiteralPath (Join-Path $Path 'authorized_keys') -Value $clientPublic
-        $pwsh = @(Get-TestPwshCommand | ForEach-Object { ConvertTo-ShellWord $_ }) -join ' '
+        $pwsh = @(Get-PwshCommand | ForEach-Object { ConvertTo-ShellWord $_ }) -join ' '
         $known = foreach ($name in $HostName) {
             $h = $Domain.GetHost($name)
             $dir = (New-Item -ItemType Directory -Force (Join-Path $Path $name)).FullName
@@ -207,7 +203,7 @@ function Invoke-TestController {
         [string[]] $ArgumentList = @(),
         [double] $TimeoutSeconds = 120
     )
-    $pwsh = @(Get-TestPwshCommand)
+    $pwsh = @(Get-PwshCommand)
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $FilePath) + $ArgumentList
     Invoke-TestProcess -FilePath $pwsh[0] -ArgumentList $arguments -Namespace $Lab.Controller.Namespace -TimeoutSeconds $TimeoutSeconds
 }
