@@ -26,9 +26,12 @@ internal static class Loopback
     }
 
     /// <summary>A port that nothing listens on right now.</summary>
-    internal static int ClosedPort()
+    internal static int ClosedPort() => ClosedPort(IPAddress.Loopback);
+
+    /// <summary>A port of <paramref name="address"/> that nothing listens on right now.</summary>
+    internal static int ClosedPort(IPAddress address)
     {
-        using Socket s = Bind(IPAddress.Loopback);
+        using Socket s = Bind(address);
         return s.EndPoint().Port;
     }
 }

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// Linux: reads the ICMP errors a socket queued for the datagrams it sent (IP_RECVERR and
+/// IPV6_RECVERR, which <see cref="LinuxSocketOptions.ReportIcmpErrors"/> switches on; no root
+/// needed). Each entry holds a struct sock_extended_err (errno, origin, ICMP type and code, info
+/// such as the MTU), the address that sent the ICMP message (SO_EE_OFFENDER) and, as the message's
+/// name, the original destination. Reading never blocks. Elsewhere <see cref="IsAvailable"/> is false
+/// and the caller knows only the error code a socket call returned (<see cref="FromSocketError"/>).
+/// </summary>
+internal static unsafe class IcmpErrorQueue
+{
+    private const int MsgErrQueue = 0x2000;
+    private const int MsgDontWait = 0x40;
+    private const int SolIP = 0;
+    private const int SolIPv6 = 41;
+    private const int IPRecvErr = 11;
+    private const int IPv6RecvErr = 25;
+    private const ushort AfInet = 2;
+    private const ushort AfInet6 = 10;
+    private const byte OriginLocal = 1;
+    private const byte OriginIcmp = 2;
+    private const byte OriginIcmp6 = 3;
+    private const int ExtendedErrorLength = 16; // struct sock_extended_err
+    private const int NameLength = 128;
+    private const int ControlLength = 512;
+    private const int QuotedLength = 512;
+
+    // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
+    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
+
+    /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
+    internal static bool IsAvailable { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && SafeHandleProperty is not null;
+
+    /// <summary>The oldest error waiting on the socket, or null when none is (or the system has no error queue).</summary>
+    internal static IcmpReport? TryRead(Socket socket)
+    {
+        if (!IsAvailable || SafeHandleProperty!.GetValue(socket) is not SafeHandle handle)
+        {
+            return null;
+        }
+
+        byte[] name = new byte[NameLength];
+        byte[] control = new byte[ControlLength];
+        byte[] quoted = new byte[QuotedLength];
+        int got;
+        MessageHeader header;
+        fixed (byte* namePointer = name)
+        fixed (byte* controlPointer = control)
+        fixed (byte* quotedPointer = quoted)
+        {
+            var vector = new IoVector { Base = quotedPointer, Length = (UIntPtr)QuotedLength };
+            header = new MessageHeader
+            {
+                Name = namePointer,
+                NameLength = NameLength,
+                Vectors = &vector,
+                VectorCount = (UIntPtr)1,
+                Control = controlPointer,
+                ControlLength = (UIntPtr)ControlLength,
+            };
+            got = recvmsg(handle, &header, MsgErrQueue | MsgDontWait);
+        }
+
+        if (got < 0)
+        {
+            return null; // EAGAIN: nothing queued
+        }
+
+        return Parse(control, (int)header.ControlLength, name, (int)header.NameLength, quoted, Math.Min(got, QuotedLength));
+    }
+
+    /// <summary>Every error waiting on the socket, oldest first; reading them also clears the socket's pending error.</summary>
+    internal static List<IcmpReport> ReadAll(Socket socket, int max = 256)
+    {
+        var reports = new List<IcmpReport>();
+        while (reports.Count < max && TryRead(socket) is { } report)
+        {
+            reports.Add(report);
+        }
+
+        return reports;
+    }
+
+    /// <summary>
+    /// What a failed socket call alone says, where no error queue tells more: ECONNREFUSED
+    /// (Windows: WSAECONNRESET) is port unreachable, the rest by their names. Null for errors
+    /// that are not about the network's answer.
+    /// </summary>
+    internal static IcmpReport? FromSocketError(SocketError error, IPEndPoint? destination)
+    {
+        IcmpKind? kind = error switch
+        {
+            SocketError.ConnectionRefused or SocketError.ConnectionReset => IcmpKind.PortUnreachable,
+            SocketError.HostUnreachable or SocketError.HostDown => IcmpKind.HostUnreachable,
+            SocketError.NetworkUnreachable => IcmpKind.NetworkUnreachable,
+            SocketError.NetworkReset => IcmpKind.TimeExceeded, // Windows: WSAENETRESET is TTL expired
+            SocketError.ProtocolOption => IcmpKind.ProtocolUnreachable,
+            _ => null,
+        };
+        return kind is { } k ? new IcmpReport(IcmpOrigin.Unknown, null, null, null, destination, 0, 0, k) : null;
+    }
+
+    /// <summary>
+    /// One error queue entry: the control messages (an IP_RECVERR or IPV6_RECVERR one), the
+    /// message name (the original destination) and the quoted start of the original datagram.
+    /// Null when no control message is an extended error.
+    /// </summary>
+    internal static IcmpReport? Parse(byte[] control, int controlLength, byte[] name, int nameLength, byte[] quoted, int quotedLength)
+    {
+        int headerLength = Align(IntPtr.Size + 8); // struct cmsghdr: size_t len; int level; int type
+        int offset = 0;
+        while (offset + headerLength <= controlLength)
+        {
+            long length = IntPtr.Size == 8 ? BitConverter.ToInt64(control, offset) : BitConverter.ToInt32(control, offset);
+            int level = BitConverter.ToInt32(control, offset + IntPtr.Size);
+            int type = BitConverter.ToInt32(control, offset + IntPtr.Size + 4);
+            if (length < headerLength || offset + length > controlLength)
+            {
+                break;
+            }
+
+            bool isError = (level == SolIP && type == IPRecvErr) || (level == SolIPv6 && type == IPv6RecvErr);
+            if (isError && length >= headerLength + ExtendedErrorLength)
+            {
+                int data = offset + headerLength;
+                int dataLength = (int)length - headerLength;
+                byte[] payload = new byte[quotedLength];
+                Buffer.BlockCopy(quoted, 0, payload, 0, quotedLength);
+                return FromExtendedError(control, data, dataLength, SocketAddress(name, 0, nameLength), payload);
+            }
+
+            offset += Align((int)length);
+        }
+
+        return null;
+    }
+
+    private static IcmpReport FromExtendedError(byte[] control, int data, int dataLength, IPEndPoint? destination, byte[] payload)
+    {
+        // struct sock_extended_err: u32 ee_errno; u8 ee_origin, ee_type, ee_code, ee_pad; u32 ee_info; u32 ee_data;
+        int errorNumber = BitConverter.ToInt32(control, data);
+        byte origin = control[data + 4];
+        byte type = control[data + 5];
+        byte code = control[data + 6];
+        uint info = BitConverter.ToUInt32(control, data + 8);
+        // SO_EE_OFFENDER: a sockaddr right after the structure; AF_UNSPEC when unknown.
+        IPEndPoint? offender = SocketAddress(control, data + ExtendedErrorLength, dataLength - ExtendedErrorLength);
+        return origin switch
+        {
+            OriginIcmp => new IcmpReport(IcmpOrigin.Icmp, type, code, offender?.Address, destination, info, errorNumber, originalPayload: payload),
+            OriginIcmp6 => new IcmpReport(IcmpOrigin.Icmp6, type, code, offender?.Address, destination, info, errorNumber, originalPayload: payload),
+            OriginLocal => new IcmpReport(IcmpOrigin.Local, null, null, null, destination, info, errorNumber,
+                errorNumber == 90 ? IcmpKind.FragmentationNeeded : IcmpKind.Other, payload), // 90: EMSGSIZE
+            _ => new IcmpReport(IcmpOrigin.Unknown, null, null, offender?.Address, destination, info, errorNumber, IcmpKind.Other, payload),
+        };
+    }
+
+    // struct sockaddr_in (family, port, 4 address bytes) or sockaddr_in6 (family, port, flow, 16 bytes, scope).
+    private static IPEndPoint? SocketAddress(byte[] bytes, int offset, int length)
+    {
+        if (length < 8)
+        {
+            return null;
+        }
+
+        ushort family = BitConverter.ToUInt16(bytes, offset);
+        int port = (bytes[offset + 2] << 8) | bytes[offset + 3];
+        if (family == AfInet)
+        {
+            byte[] address = new byte[4];
+            Buffer.BlockCopy(bytes, offset + 4, address, 0, 4);
+            return new IPEndPoint(new IPAddress(address), port);
+        }
+
+        if (family == AfInet6 && length >= 28)
+        {
+            byte[] address = new byte[16];
+            Buffer.BlockCopy(bytes, offset + 8, address, 0, 16);
+            uint scope = BitConverter.ToUInt32(bytes, offset + 24);
+            return new IPEndPoint(new IPAddress(address, scope), port);
+        }
+
+        return null;
+    }
+
+    private static int Align(int length) => (length + IntPtr.Size - 1) & ~(IntPtr.Size - 1);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int recvmsg(SafeHandle socket, MessageHeader* message, int flags);
+
+    // struct iovec
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVector
+    {
+        public byte* Base;
+        public UIntPtr Length;
+    }
+
+    // struct msghdr
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MessageHeader
+    {
+        public byte* Name;
+        public uint NameLength;
+        public IoVector* Vectors;
+        public UIntPtr VectorCount;
+        public byte* Control;
+        public UIntPtr ControlLength;
+        public int Flags;
+    }
+}
