@@ -11,36 +11,12 @@ BeforeDiscovery {
         $reason = 'no output/PSUdp.<version>.nupkg (build.ps1 -Task Package makes it; -Task Test runs it first)'
     }
     $skipNote = if ($reason) { " [skipped: $reason]" } else { '' }
-    # The view calls ToString('HH:mm:ss.fff') on Timestamp, which comes back over SSH as text:
-    # the Time column is empty until issue 15's view fix for deserialized datagrams lands.
-    $timeViewPending = $true
-    $timeNote = if ($timeViewPending) { ' [skipped: the Time column is empty for deserialized datagrams until the view fix of issue 15 lands]' } else { '' }
 }
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHosts.psm1" -Force
     Import-Module "$PSScriptRoot/TestRemoting.psm1" -Force
-
-    # The cells of a table that Format-Table wrote: one hashtable per row, keyed by column label,
-    # cut at the columns of the dashes line under the header.
-    function ConvertFrom-TableText([string[]] $Lines) {
-        $lines = @($Lines | Where-Object { $_.Trim() })
-        $dashes = [array]::FindIndex([string[]] $lines, [Predicate[string]] { param($l) $l -match '^[\s-]+$' -and $l -match '-' })
-        if ($dashes -lt 1) { throw "No table header in:`n$($Lines -join "`n")" }
-        $spans = [regex]::Matches($lines[$dashes], '-+') | ForEach-Object { [pscustomobject]@{ Start = $_.Index; Length = $_.Length } }
-        $cut = { param($line, $i)
-            $start = $spans[$i].Start
-            if ($start -ge $line.Length) { return '' }
-            $end = if ($i -eq $spans.Count - 1) { $line.Length } else { [Math]::Min($line.Length, $spans[$i + 1].Start) }
-            $line.Substring($start, $end - $start).Trim()
-        }
-        $labels = for ($i = 0; $i -lt $spans.Count; $i++) { & $cut $lines[$dashes - 1] $i }
-        foreach ($line in $lines | Select-Object -Skip ($dashes + 1)) {
-            $row = [ordered]@{}
-            for ($i = 0; $i -lt $spans.Count; $i++) { $row[$labels[$i]] = & $cut $line $i }
-            $row
-        }
-    }
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
 }
 
 Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:([bool] $reason) {
@@ -62,7 +38,7 @@ Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:(
             if ($run.ExitCode -ne 0 -or -not (Test-Path $resultPath)) {
                 throw "The controller script failed (exit $($run.ExitCode)$(if ($run.TimedOut) { ', timed out' })):`n$(($run.Output + $run.Error) -join "`n")"
             }
-            $result = Get-Content -Raw $resultPath | ConvertFrom-Json
+            $result = Get-Content -Raw $resultPath | ConvertFrom-Json -DateKind String
             Write-Host "Controller: $([Math]::Round($seconds, 1)) s in all; steps at $(($result.Timings.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value) s" }) -join ', ')"
         }
         catch {
@@ -118,13 +94,13 @@ Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:(
         }
     }
 
-    It "the console shows them with PSUdp's table view: Dir, Remote, Local, Length, Text and PSComputerName filled" {
+    It "the console shows them with PSUdp's table view, every column filled" {
         Write-Host ($result.Table -join "`n")
         $rows = @(ConvertFrom-TableText $result.Table)
         $rows.Count | Should -Be 4
         foreach ($label in 'Time', 'Dir', 'Remote', 'Local', 'Length', 'Text', 'PSComputerName') { $rows[0].Keys | Should -Contain $label }
         foreach ($row in $rows) {
-            foreach ($label in @($row.Keys) -ne 'Time') { $row[$label] | Should -Not -BeNullOrEmpty -Because "column $label of '$(($row.Values) -join ' | ')'" }
+            foreach ($label in @($row.Keys)) { $row[$label] | Should -Not -BeNullOrEmpty -Because "column $label of '$(($row.Values) -join ' | ')'" }
             $row.Dir | Should -Be 'In'
             $row.Remote | Should -Match "^$([regex]::Escape($address.a)):\d+$"
             $row.PSComputerName | Should -BeIn 'b', 'c'
@@ -133,12 +109,16 @@ Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:(
             Should -Be @("$($address.b):5140 hello", "$($address.b):5140 world", "$($address.c):5140 hello", "$($address.c):5140 world")
     }
 
-    It "the view's Time column shows each remote datagram's time to the millisecond$timeNote" -Skip:$timeViewPending {
+    It "the view's Time column shows each remote datagram's time to the millisecond" {
+        # Over SSH a Timestamp comes back as text in the sender's culture, to the second; the
+        # datagram's TimestampText (ISO 8601) keeps the rest.
+        $result.Received.TimestampType | Sort-Object -Unique | Should -Be 'System.String'
         $rows = @(ConvertFrom-TableText $result.Table) + @(ConvertFrom-TableText $result.EchoTable)
         $rows.Count | Should -Be 6
         $rows.Time | ForEach-Object { $_ | Should -Match '^\d\d:\d\d:\d\d\.\d{3}$' }
-        $seconds = @($result.Received + $result.Echoed | ForEach-Object { ([DateTimeOffset]::Parse($_.Timestamp, [cultureinfo]::InvariantCulture)).ToString('HH:mm:ss') })
-        @($rows.Time | ForEach-Object { $_.Substring(0, 8) } | Sort-Object) | Should -Be @($seconds | Sort-Object)
+        $times = @($result.Received + $result.Echoed | ForEach-Object { [DateTimeOffset]::Parse($_.TimestampText, [cultureinfo]::InvariantCulture) })
+        @($rows.Time | Sort-Object) | Should -Be @($times | ForEach-Object { $_.ToString('HH:mm:ss.fff') } | Sort-Object)
+        $times | ForEach-Object { $_.ToString('HH:mm:ss') | Should -BeIn @($result.Received + $result.Echoed | ForEach-Object { ([DateTimeOffset]::Parse($_.Timestamp, [cultureinfo]::InvariantCulture)).ToString('HH:mm:ss') }) }
         # Six datagrams that all arrived on a whole second would be a one in 10^18 chance: the
         # milliseconds were lost on the way (a time that came back as text without them).
         @($rows.Time | Where-Object { $_ -notlike '*.000' }).Count | Should -BeGreaterThan 0
@@ -155,7 +135,7 @@ Describe "PSUdp on three hosts through Invoke-Command over SSH$skipNote" -Skip:(
         $rows = @(ConvertFrom-TableText $result.EchoTable)
         $rows.Count | Should -Be 2
         foreach ($row in $rows) {
-            foreach ($label in @($row.Keys) -ne 'Time') { $row[$label] | Should -Not -BeNullOrEmpty -Because "column $label of '$(($row.Values) -join ' | ')'" }
+            foreach ($label in @($row.Keys)) { $row[$label] | Should -Not -BeNullOrEmpty -Because "column $label of '$(($row.Values) -join ' | ')'" }
         }
     }
 

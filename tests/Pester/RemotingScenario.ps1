@@ -102,6 +102,7 @@ function Get-DatagramFact([Parameter(ValueFromPipeline)] $Datagram) {
             Text          = $Datagram.Text
             Hex           = $Datagram.Hex
             TimestampType = if ($null -ne $Datagram.Timestamp) { $Datagram.Timestamp.GetType().FullName } else { '' }
+            TimestampText = $Datagram.TimestampText
             Timestamp     = if ($Datagram.Timestamp -is [DateTimeOffset]) { $Datagram.Timestamp.ToString('o') } else { "$($Datagram.Timestamp)" }
             RoundTripTime = "$($Datagram.RoundTripTime)"
         }
