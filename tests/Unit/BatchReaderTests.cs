@@ -1,12 +1,5 @@
-using System;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
-using PSUdp.Engine;
 using PSUdp.Engine.IPLevel;
-using Xunit;
 
 namespace PSUdp.Tests;
 
