@@ -1,11 +1,4 @@
-using System;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
 
 namespace PSUdp.Tests;
 

@@ -16,10 +16,10 @@ internal sealed class DatagramReader
     private readonly IPEndPoint wildcard;
     private readonly int localPort;
 
-    internal DatagramReader(Socket socket, int bufferLength = DatagramLimits.ReceiveBufferLength)
+    internal DatagramReader(Socket socket, int maxDatagramLength = DatagramLimits.MaxDatagramLength)
     {
         this.socket = socket;
-        buffer = new byte[bufferLength];
+        buffer = new byte[maxDatagramLength];
         var local = (IPEndPoint)socket.LocalEndPoint!;
         localPort = local.Port;
         wildcard = new IPEndPoint(

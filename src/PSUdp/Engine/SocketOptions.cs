@@ -23,8 +23,8 @@ internal sealed class SocketOptions
     /// <summary>The interface what is sent must leave through (SO_BINDTODEVICE on Linux), or null.</summary>
     public string? Device { get; set; }
 
-    /// <summary>The kernel receive buffer in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
-    public int ReceiveBufferSize { get; set; }
+    /// <summary>The kernel's receive buffer for the socket in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
+    public int KernelReceiveBufferSize { get; set; }
 
     /// <summary>
     /// True for listeners: an ICMP error caused by one datagram must not end the receive loop
