@@ -270,12 +270,16 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         function Start-Listener([string[]] $HostNames, [string] $Arguments, [string] $Cmdlet = 'Receive-UdpDatagram') {
             $started = [ordered]@{}
             foreach ($n in $HostNames) {
-                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text }; 'STATE ' + `$j.State"
+                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text; 'ARRIVED ' + `$_.InterfaceName + ' ' + `$_.TimeToLive }; 'STATE ' + `$j.State"
             }
             foreach ($n in $HostNames) { Wait-TestPeerListening $started[$n] -TimeoutSeconds 60 | Should -Be $port }
             $started
         }
-        function Receive-Listener($Process) { @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60 | Where-Object { $_ -like 'GOT *' }) }
+        # The GOT lines; every line (ARRIVED: interface and TTL) stays in $script:ListenerLines.
+        function Receive-Listener($Process) {
+            $script:ListenerLines = @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60)
+            @($script:ListenerLines | Where-Object { $_ -like 'GOT *' })
+        }
 
         # Whether the bridge forwards the group to a host's port (its snooping table).
         function Test-Forwarded([string] $HostName, [string] $Group) {
@@ -314,7 +318,9 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         $captures = [ordered]@{ b = Start-Capture 'b' $group; d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
         Send-Python 'a' $group 'to the group'
         Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group to the group"
+        $script:ListenerLines | Should -Contain 'ARRIVED eth0 1' -Because 'InterfaceName is where it arrived, and a group gets TTL 1'
         Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group to the group"
+        $script:ListenerLines | Should -Contain 'ARRIVED eth0 1'
         Stop-Capture $captures.b $group | Should -Be 1 -Because 'the capture works: B, a member, sees it'
         Stop-Capture $captures.d $group | Should -Be 0 -Because 'D never joined'
         Stop-Capture $captures.e $group | Should -Be 0 -Because 'E, behind the second bridge, never joined'
@@ -388,33 +394,36 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from-socat"
     }
 
-    It 'PSUdp in A sends to a group: socat in B and python in C (IP_RECVTTL) receive it with TTL 1, D does not' {
+    It 'PSUdp in A sends to a group: socat in B and python in C (IP_RECVTTL) receive it with TTL 1 (or -TimeToLive), D does not' {
         $group = '239.1.3.1'
         $socat = Start-InTestHost -TestHost $domain.GetHost('b') -ArgumentList 'timeout', '30', 'socat', '-u', "UDP4-RECV:$port,reuseaddr,ip-add-membership=${group}:eth0", 'STDOUT'
-        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '1', '--timeout', '30' -TestHost $domain.GetHost('c')
+        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '2', '--timeout', '30' -TestHost $domain.GetHost('c')
         $null = Wait-TestPeerListening $python -TimeoutSeconds 20
         Wait-Forwarded 'b', 'c' $group
         $capture = Start-Capture 'd' $group
-        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'from PSUdp' -InterfaceName eth0 -PassThru | ForEach-Object { 'SENT ' + `$_.RemoteAddress }"
+        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'from PSUdp' -InterfaceName eth0 -PassThru | ForEach-Object { 'SENT ' + `$_.RemoteAddress }; Send-UdpDatagram $group $port 'TTL 4' -InterfaceName eth0 -TimeToLive 4"
         $lines | Should -Contain "SENT $group"
         $recv = @(Receive-TestProcessOutput $python -Wait -TimeoutSeconds 30 | Where-Object { $_ -like 'RECV *' })
-        $recv | Should -Be "RECV $($a.Address) $(($recv -split ' ')[2]) $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('from PSUdp')).ToLower()) $group 1 eth0"
+        $recv.Count | Should -Be 2
+        $hex = { param($text) [Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($text)).ToLower() }
+        $recv[0] | Should -Be "RECV $($a.Address) $(($recv[0] -split ' ')[2]) $(& $hex 'from PSUdp') $group 1 eth0" -Because 'a group gets TTL 1 by default'
+        $recv[1] | Should -Be "RECV $($a.Address) $(($recv[1] -split ' ')[2]) $(& $hex 'TTL 4') $group 4 eth0" -Because '-TimeToLive sets the multicast TTL'
         (Stop-TestProcess $socat -PassThru) -join '' | Should -Match 'from PSUdp'
         Stop-Capture $capture $group | Should -Be 0
     }
 
-    It 'IPv6: PSUdp in A sends to ff15::2:1 out of eth0, or out of its only IPv6 interface; python in B sees hop limit 1' {
+    It 'IPv6: PSUdp in A sends to ff15::2:1 out of eth0, or out of its only IPv6 interface; python in B sees hop limit 1, or -TimeToLive' {
         $group = 'ff15::2:1'
-        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '2', '--timeout', '30' -TestHost $domain.GetHost('b')
+        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '3', '--timeout', '30' -TestHost $domain.GetHost('b')
         $null = Wait-TestPeerListening $python -TimeoutSeconds 20
         Wait-Forwarded 'b' $group
-        $null = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'named' -InterfaceName eth0; Send-UdpDatagram $group $port 'only one'"
+        $null = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'named' -InterfaceName eth0; Send-UdpDatagram $group $port 'only one'; Send-UdpDatagram $group $port 'hop limit 3' -InterfaceName eth0 -TimeToLive 3"
         $recv = @(Receive-TestProcessOutput $python -Wait -TimeoutSeconds 30 | Where-Object { $_ -like 'RECV *' })
-        $recv.Count | Should -Be 2
-        foreach ($line in $recv) {
-            $fields = $line -split ' '
+        $recv.Count | Should -Be 3
+        foreach ($i in 0..2) {
+            $fields = $recv[$i] -split ' '
             $fields[1] | Should -Be $a.LinkLocalAddress
-            $fields[4..6] | Should -Be $group, '1', 'eth0'
+            $fields[4..6] | Should -Be $group, ('1', '1', '3')[$i], 'eth0'
         }
     }
 
