@@ -219,19 +219,20 @@ Describe 'Bad multicast input: a clear error, nothing joined, no socket left' {
     }
 
     It '<Cmdlet>: <Case>' -ForEach @(
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'a multicast source'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '239.9.9.9' }; Id = 'InvalidTarget'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound'; Advice = 'nosuch0' }
     ) {
         $arguments = $Arguments
         $fqid = "$Id,$(if ($Cmdlet -eq 'Start-UdpEcho') { $E } else { $R })"
         $err = Assert-Refused { & $Cmdlet -Port 0 -TimeoutSeconds 0.1 @arguments } $fqid
-        "$err" | Should -Not -BeNullOrEmpty
+        "$err" | Should -Match ([regex]::Escape($Advice)) -Because 'the message says what to do'
     }
 
     It 'Send-UdpDatagram: an interface that does not exist' {

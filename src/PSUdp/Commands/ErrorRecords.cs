@@ -51,6 +51,8 @@ internal static class ErrorRecords
             UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",
             UdpSetting.ReplyTimeout => "Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
             UdpSetting.Broadcast => "Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.",
+            UdpSetting.MulticastSource => "Give -SourceAddress the unicast addresses of the hosts that send to the groups, at least one of each group's family, or leave it out to receive from any source.",
+            UdpSetting.MulticastLocalAddress => "Give a -LocalAddress of the group's family, or leave out -LocalAddress: the default socket receives IPv4 and IPv6 groups.",
             _ => e.Kind switch
             {
                 UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",

@@ -132,4 +132,10 @@ internal enum UdpSetting
 
     /// <summary>The socket may not send to broadcast addresses (SocketOptions.Broadcast is off).</summary>
     Broadcast,
+
+    /// <summary>A multicast source (MulticastRequest.Sources) is not a unicast address, or has no group of its family.</summary>
+    MulticastSource,
+
+    /// <summary>A multicast group cannot arrive at the bound local address (another family).</summary>
+    MulticastLocalAddress,
 }
