@@ -117,6 +117,11 @@ internal abstract class DatagramListener : IDisposable
     /// </summary>
     protected virtual bool GathersBatches => false;
 
+    /// <summary>Runs on the receive thread after its last datagram, before the queue completes.</summary>
+    protected virtual void LoopEnded()
+    {
+    }
+
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(in DatagramView datagram);
 
@@ -187,6 +192,7 @@ internal abstract class DatagramListener : IDisposable
         {
             Close();
             batch?.Dispose();
+            LoopEnded();
             Queue.Complete();
         }
     }
