@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -18,6 +20,7 @@ internal sealed class DatagramSender : IDisposable
     // Read once: Socket.DualMode asks the kernel (getsockopt) on every call.
     private readonly bool dualMode;
     private readonly bool broadcast;
+    private readonly MulticastOutlet? outlet;
     private ReplyWait? replies;
     private IPEndPoint? lastTarget;
     private IPEndPoint? connectedTarget;
@@ -29,6 +32,18 @@ internal sealed class DatagramSender : IDisposable
         this.encoding = encoding;
         broadcast = options.Broadcast;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        if (options.MulticastLoopback is { } loopback)
+        {
+            try
+            {
+                outlet = new MulticastOutlet(socket, options.MulticastInterfaces, loopback);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
         dualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
     }
 
@@ -50,6 +65,12 @@ internal sealed class DatagramSender : IDisposable
     /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
     internal void CheckTarget(IPEndPoint target, int payloadLength)
     {
+        if (outlet is not null && MulticastOutlet.IsGroup(target.Address))
+        {
+            // An IPv6 group that could leave through several interfaces fails here, before anything is sent.
+            _ = outlet.InterfacesFor(target.Address);
+        }
+
         bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
         bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         if (targetIsV6 && !socketIsV6)
@@ -153,7 +174,27 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
+    // A datagram to a group goes out of each chosen interface in turn; any other, once.
     private void SendOne(IPEndPoint target, byte[] payload)
+    {
+        IReadOnlyList<MulticastInterface>? outlets = outlet is not null && MulticastOutlet.IsGroup(target.Address)
+            ? outlet.InterfacesFor(target.Address)
+            : null;
+        if (outlets is null || outlets.Count == 0)
+        {
+            SendCopy(target, payload);
+            return;
+        }
+
+        AddressFamily family = Addresses.Normalize(target.Address).AddressFamily;
+        foreach (MulticastInterface way in outlets)
+        {
+            outlet!.Select(way, family);
+            SendCopy(target, payload);
+        }
+    }
+
+    private void SendCopy(IPEndPoint target, byte[] payload)
     {
         try
         {
