@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -20,6 +22,7 @@ internal sealed class DatagramSender : IDisposable
     private readonly bool broadcast;
     private readonly bool dontFragment;
     private readonly IPLevel.RouteSource sources = new();
+    private readonly MulticastOutlet? outlet;
     private ReplyWait? replies;
     private IPEndPoint? lastTarget;
     private IPEndPoint? connectedTarget;
@@ -32,6 +35,18 @@ internal sealed class DatagramSender : IDisposable
         broadcast = options.Broadcast;
         dontFragment = options.DontFragment;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        if (options.MulticastLoopback is { } loopback)
+        {
+            try
+            {
+                outlet = new MulticastOutlet(socket, options.MulticastInterfaces, loopback);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
         dualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
     }
 
@@ -60,6 +75,12 @@ internal sealed class DatagramSender : IDisposable
     /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
     internal void CheckTarget(IPEndPoint target, int payloadLength)
     {
+        if (outlet is not null && MulticastOutlet.IsGroup(target.Address))
+        {
+            // An IPv6 group that could leave through several interfaces fails here, before anything is sent.
+            _ = outlet.InterfacesFor(target.Address);
+        }
+
         bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
         bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         if (targetIsV6 && !socketIsV6)
@@ -216,9 +237,29 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
-    // With icmpErrorsRaw, the errors an ICMP error causes stay SocketExceptions, for the caller to
-    // look at the error queue; every other failure becomes the engine's own.
+    // A datagram to a group goes out of each chosen interface in turn; any other, once. With
+    // icmpErrorsRaw, the errors an ICMP error causes stay SocketExceptions, for the caller to look
+    // at the error queue; every other failure becomes the engine's own.
     private void SendOne(IPEndPoint target, byte[] payload, bool icmpErrorsRaw = false)
+    {
+        IReadOnlyList<MulticastInterface>? outlets = outlet is not null && MulticastOutlet.IsGroup(target.Address)
+            ? outlet.InterfacesFor(target.Address)
+            : null;
+        if (outlets is null || outlets.Count == 0)
+        {
+            SendCopy(target, payload, icmpErrorsRaw);
+            return;
+        }
+
+        AddressFamily family = Addresses.Normalize(target.Address).AddressFamily;
+        foreach (MulticastInterface way in outlets)
+        {
+            outlet!.Select(way, family);
+            SendCopy(target, payload, icmpErrorsRaw);
+        }
+    }
+
+    private void SendCopy(IPEndPoint target, byte[] payload, bool icmpErrorsRaw)
     {
         try
         {
