@@ -52,6 +52,9 @@ public enum UdpErrorKind
 
     /// <summary>Any other socket failure.</summary>
     SocketFailed,
+
+    /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
+    UnknownProbe,
 }
 
 /// <summary>A failure of PSUdp's socket engine, with a stable <see cref="UdpErrorKind"/>.</summary>
