@@ -62,6 +62,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=peerlib.positive_seconds, default=10.0, help="stop after this many seconds (default 10, max 600)")
     parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer per datagram (default 65535)")
+    parser.add_argument("--rcvbuf", type=int, help="kernel receive buffer (SO_RCVBUF) in bytes, for floods")
     parser.add_argument("--pktinfo", action="store_true", help="append the datagram's destination address to each RECV line")
     parser.add_argument("--quiet", action="store_true", help="no RECV lines; a SUMMARY line before DONE")
     args = parser.parse_args(argv)
@@ -72,6 +73,8 @@ def main(argv=None):
     first = last = 0.0
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            if args.rcvbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
             sock.bind(sockaddr)
             if args.pktinfo:
                 enable_pktinfo(sock, family)

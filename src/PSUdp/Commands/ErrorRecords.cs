@@ -6,12 +6,29 @@ namespace PSUdp.Commands;
 internal static class ErrorRecords
 {
     /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable.</summary>
-    internal static ErrorRecord From(UdpException exception, object? target = null) =>
-        new(exception, exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+    internal static ErrorRecord From(UdpException exception, object? target = null)
+    {
+        var record = new ErrorRecord(exception, exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+        if (Advice(exception.Kind) is { } advice)
+        {
+            // The engine states the fact; what to do names the cmdlets' parameters.
+            record.ErrorDetails = new ErrorDetails($"{exception.Message} {advice}") { RecommendedAction = advice };
+        }
+
+        return record;
+    }
 
     /// <summary>An ErrorRecord for a wrong combination of parameters.</summary>
     internal static ErrorRecord InvalidArguments(string errorId, string message, object? target = null) =>
         new(new PSArgumentException(message), errorId, ErrorCategory.InvalidArgument, target);
+
+    private static string? Advice(UdpErrorKind kind) => kind switch
+    {
+        UdpErrorKind.NotMulticastGroup => "Give a multicast group to -MulticastGroup, such as 239.1.2.3 or ff15::1234.",
+        UdpErrorKind.MulticastJoinRefused => "Name the interface to join on with -InterfaceName (the system needs a route for the group otherwise), join fewer groups on one socket, or check that the interface still exists.",
+        UdpErrorKind.AmbiguousMulticastInterface => "Name the interface with -InterfaceName.",
+        _ => null,
+    };
 
     private static ErrorCategory Category(UdpErrorKind kind) => kind switch
     {
@@ -31,6 +48,9 @@ internal static class ErrorRecords
         UdpErrorKind.AddressInUse => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.InterfaceDown => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
+        UdpErrorKind.NotMulticastGroup => ErrorCategory.InvalidArgument,
+        UdpErrorKind.AmbiguousMulticastInterface => ErrorCategory.InvalidArgument,
+        UdpErrorKind.MulticastJoinRefused => ErrorCategory.ResourceUnavailable,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -9,7 +9,7 @@ namespace PSUdp.Commands;
 /// <summary>Sends datagrams to one or more hosts over one socket, and optionally waits for replies.</summary>
 [Cmdlet(VerbsCommunications.Send, "UdpDatagram", DefaultParameterSetName = MessageSet, SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
-public sealed class SendUdpDatagramCommand : UdpSendCmdlet
+public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 {
     private const string DatagramSet = "Datagram";
 
@@ -76,6 +76,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         }
 
         base.BeginProcessing();
+        BeginLoad();
 
         try
         {
@@ -83,7 +84,7 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
                 new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
                 Encoding)
             {
-                OneTarget = HasOneTarget,
+                OneTarget = HasOneTarget || Repeats, // a repeated send reads no replies
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -136,7 +137,18 @@ public sealed class SendUdpDatagramCommand : UdpSendCmdlet
         {
             IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (!ShouldProcess(Description(payload.Length), null, null))
+            if (!ShouldProcess(Repeats ? LoadDescription(payload.Length) : Description(payload.Length), null, null))
+            {
+                return;
+            }
+
+            if (Repeats)
+            {
+                SendRepeatedly(target, payload);
+                return;
+            }
+
+            if (!WaitForPace())
             {
                 return;
             }

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Text;
 using PSUdp.Engine;
+using PSUdp.Engine.Multicast;
 using PSUdp.Jobs;
 
 namespace PSUdp.Commands;
@@ -61,6 +62,22 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
     [Parameter]
     public SwitchParameter ReuseAddress { get; set; }
 
+    /// <summary>Multicast groups to join (IPv4 224.0.0.0/4, IPv6 ff00::/8); they are left when the listener stops.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public IPAddress[] MulticastGroup { get; set; } = Array.Empty<IPAddress>();
+
+    /// <summary>Joins the groups source-specifically: only datagrams from these senders arrive (IGMPv3/MLDv2).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public IPAddress[] SourceAddress { get; set; } = Array.Empty<IPAddress>();
+
+    /// <summary>The interfaces to join the groups on ('*' for every one that is up); by default the system's choice.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(InterfaceNameCompleter))]
+    public string[] InterfaceName { get; set; } = Array.Empty<string>();
+
     /// <summary>Listens in the background and returns a job at once.</summary>
     [Parameter]
     public SwitchParameter AsJob { get; set; }
@@ -76,6 +93,18 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
     /// <summary>Binds the port; a busy port or a foreign address ends the cmdlet here.</summary>
     protected override void BeginProcessing()
     {
+        if (MulticastGroup.Length == 0 && SourceAddress.Length > 0)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("SourceAddressWithoutGroup",
+                "-SourceAddress chooses the senders of the groups that -MulticastGroup joins, so it needs -MulticastGroup. Give the groups too."));
+        }
+
+        if (MulticastGroup.Length == 0 && InterfaceName.Length > 0)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("InterfaceNameWithoutGroup",
+                "-InterfaceName chooses where -MulticastGroup joins its groups, so it needs -MulticastGroup. Give the groups too, or leave out -InterfaceName."));
+        }
+
         var options = new ListenerOptions
         {
             Socket = new SocketOptions
@@ -88,6 +117,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
             Encoding = Encoding,
             Count = Count,
             Duration = TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
+            Multicast = new MulticastRequest { Groups = MulticastGroup, Sources = SourceAddress, InterfaceNames = InterfaceName },
         };
         try
         {
@@ -99,6 +129,10 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
         }
 
         WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.ReceiveBufferSize:N0}-byte receive buffer.");
+        foreach (string joined in listener.Memberships)
+        {
+            WriteVerbose($"Joined {joined}.");
+        }
     }
 
     /// <summary>Writes datagrams as they arrive, or hands the listener to a job.</summary>

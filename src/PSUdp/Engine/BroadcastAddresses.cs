@@ -4,7 +4,6 @@ using System.Linq;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 
 namespace PSUdp.Engine;
 
@@ -51,32 +50,17 @@ internal static class BroadcastAddresses
         var chosen = new List<BroadcastInterface>();
         foreach (string pattern in patterns)
         {
-            bool isWildcard = pattern.IndexOfAny(new[] { '*', '?' }) >= 0;
-            var wildcard = new Regex(
-                "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
-                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-            var matches = interfaces.Where(i => wildcard.IsMatch(i.Name)).ToList();
-            if (matches.Count == 0)
-            {
-                throw new UdpException(UdpErrorKind.InterfaceNotFound,
-                    $"No network interface is named '{pattern}'. The interfaces here are: {string.Join(", ", interfaces.Select(i => i.Name))}.",
-                    pattern);
-            }
-
+            bool isWildcard = InterfacePatterns.IsWildcard(pattern);
+            List<NetworkInterface> matches = InterfacePatterns.Match(pattern, interfaces);
             foreach (NetworkInterface candidate in matches)
             {
-                if (isWildcard && (candidate.NetworkInterfaceType == NetworkInterfaceType.Loopback || !IsUp(candidate) || Directed(candidate) is null))
+                if (isWildcard && (candidate.NetworkInterfaceType == NetworkInterfaceType.Loopback || !InterfacePatterns.IsUp(candidate) || Directed(candidate) is null))
                 {
                     // A wildcard takes the interfaces a broadcast can leave through and skips the rest.
                     continue;
                 }
 
-                if (!IsUp(candidate))
-                {
-                    throw new UdpException(UdpErrorKind.InterfaceDown,
-                        $"The network interface '{candidate.Name}' is {candidate.OperationalStatus}. Bring it up, or choose another interface.",
-                        candidate.Name);
-                }
+                InterfacePatterns.CheckUp(candidate);
 
                 BroadcastInterface? found = Directed(candidate)
                     ?? throw new UdpException(UdpErrorKind.NoBroadcastAddress,
@@ -98,10 +82,6 @@ internal static class BroadcastAddresses
 
         return chosen;
     }
-
-    // Linux reports lo as Unknown rather than Up.
-    private static bool IsUp(NetworkInterface i) =>
-        i.OperationalStatus == OperationalStatus.Up || i.OperationalStatus == OperationalStatus.Unknown;
 
     private static BroadcastInterface? Directed(NetworkInterface i)
     {

@@ -1,9 +1,11 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -25,6 +27,9 @@ internal abstract class DatagramListener : IDisposable
     private readonly ListenerOptions options;
     private readonly DatagramReader reader;
     private readonly Thread thread;
+    private readonly GroupMembership? membership;
+    // Leaving the groups and closing the socket happen once, in that order, whichever thread stops first.
+    private readonly object closing = new();
     private volatile bool stopping;
     private long received;
     private int started;
@@ -33,7 +38,22 @@ internal abstract class DatagramListener : IDisposable
     {
         this.options = options;
         options.Socket.IgnoreIcmpErrors = true;
+        // Bad groups, sources and interfaces fail here, before a socket exists.
+        var plan = GroupMembership.Plan(options.Multicast, options.Socket.LocalAddress);
         Socket = UdpSocketFactory.Create(options.Socket);
+        if (plan.Count > 0)
+        {
+            try
+            {
+                membership = GroupMembership.Join(Socket, plan);
+            }
+            catch
+            {
+                Socket.Dispose();
+                throw;
+            }
+        }
+
         Socket.ReceiveTimeout = WakeMilliseconds;
         LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
         ReceiveBufferSize = Socket.ReceiveBufferSize;
@@ -57,6 +77,9 @@ internal abstract class DatagramListener : IDisposable
     /// <summary>Why the loop ended early, if it failed.</summary>
     internal UdpException? Fault { get; private set; }
 
+    /// <summary>The multicast memberships the socket holds until the listener stops.</summary>
+    internal string[] Memberships => membership?.Joined.Select(m => m.ToString()).ToArray() ?? Array.Empty<string>();
+
     /// <summary>The bound socket, for subclasses that answer on it.</summary>
     protected Socket Socket { get; }
 
@@ -73,7 +96,7 @@ internal abstract class DatagramListener : IDisposable
     internal void Stop()
     {
         stopping = true;
-        Socket.Dispose();
+        Close();
         if (Interlocked.Exchange(ref started, 1) == 1 && thread.IsAlive && thread != Thread.CurrentThread)
         {
             thread.Join(1000);
@@ -162,9 +185,19 @@ internal abstract class DatagramListener : IDisposable
         }
         finally
         {
-            Socket.Dispose();
+            Close();
             batch?.Dispose();
             Queue.Complete();
+        }
+    }
+
+    // Leaves the groups, then closes the socket: the port and the memberships are free at once.
+    private void Close()
+    {
+        lock (closing)
+        {
+            membership?.Leave();
+            Socket.Dispose();
         }
     }
 

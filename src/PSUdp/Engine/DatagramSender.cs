@@ -150,6 +150,18 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one payload to one target many times, as the plan says (connected, and in batches,
+    /// where it can), until the plan's end or <paramref name="token"/>; see <see cref="Load.LoadGenerator"/>.
+    /// </summary>
+    internal UdpSendSummary SendRepeatedly(IPEndPoint target, byte[] payload, Load.LoadPlan plan, CancellationToken token, Action<long, TimeSpan>? progress)
+    {
+        CheckTarget(target, payload.Length);
+        UdpSendSummary summary = Load.LoadGenerator.Run(socket, target, IsConnectedTo(target), payload, plan, token, progress);
+        lastTarget = target;
+        return summary;
+    }
+
     public void Dispose() => socket.Dispose();
 
     private UdpDatagram? TryRead(int timeoutMilliseconds, IPEndPoint target, bool ignoreRefusals)

@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -23,6 +24,9 @@ internal sealed class ListenerOptions
 
     /// <summary>The most payload bytes waiting for the consumer before new datagrams are dropped.</summary>
     public long QueueByteCapacity { get; set; } = DatagramLimits.QueueByteCapacity;
+
+    /// <summary>The multicast groups to join once bound, and leave when the listener stops.</summary>
+    public MulticastRequest Multicast { get; set; } = new();
 
     /// <summary>The largest datagram kept whole; longer ones are cut and marked Truncated.</summary>
     public int BufferLength { get; set; } = DatagramLimits.ReceiveBufferLength;

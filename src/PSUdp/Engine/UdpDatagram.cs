@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using PSUdp.Engine;
@@ -61,6 +62,9 @@ public sealed partial class UdpDatagram
 
     /// <summary>When the datagram was sent or received, in local time.</summary>
     public DateTimeOffset Timestamp => new DateTimeOffset(utcTicks, TimeSpan.Zero).ToLocalTime();
+
+    /// <summary>The Timestamp in ISO 8601 to the 100 ns ('o'): text that keeps its meaning in CSV, remoting and any culture.</summary>
+    public string TimestampText => Timestamp.ToString("o", CultureInfo.InvariantCulture);
 
     /// <summary>Whether PSUdp sent or received the datagram.</summary>
     public DatagramDirection Direction { get; }

@@ -53,6 +53,15 @@ public enum UdpErrorKind
     /// <summary>Any other socket failure.</summary>
     SocketFailed,
 
+    /// <summary>An address given as a multicast group is not one (IPv4 224.0.0.0/4, IPv6 ff00::/8).</summary>
+    NotMulticastGroup,
+
+    /// <summary>The system refused to join a multicast group (no multicast route, too many memberships).</summary>
+    MulticastJoinRefused,
+
+    /// <summary>An IPv6 group could leave through several interfaces, and none was named.</summary>
+    AmbiguousMulticastInterface,
+
     /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
     UnknownProbe,
 }

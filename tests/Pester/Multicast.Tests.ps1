@@ -1,0 +1,339 @@
+# Multicast (issue 12). NETWORK RULE: from the machine's own namespace, multicast goes only out of
+# lo, with the interface named (python's sender refuses anything else); every other case runs in
+# namespaces this file makes (tests/Pester/TestHosts.psm1), on bridges with IGMP/MLD snooping.
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHosts.psm1" -Force
+    $netns = Test-CanCreateNetworkNamespace
+    $canNetns = $netns.CanCreate
+    $netnsNote = if ($canNetns) { '' } else { " [skipped: $($netns.Reason)]" }
+    $missing = @('tcpdump', 'socat', 'bridge' | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction Ignore) })
+    if ($canNetns -and $missing) {
+        $canNetns = $false
+        $netnsNote = " [skipped: $($missing -join ', ') not installed (.ci/run installs them)]"
+    }
+}
+
+BeforeAll {
+    Import-Module PSUdp
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    Import-Module "$PSScriptRoot/TestHosts.psm1" -Force
+    $R = 'PSUdp.Commands.ReceiveUdpDatagramCommand'
+    $E = 'PSUdp.Commands.StartUdpEchoCommand'
+    $peers = Join-Path (Split-Path $PSScriptRoot) 'peers'
+
+    # A group of 239.0.0.0/8 (administratively scoped) that no other test uses at the same time.
+    function New-TestGroup { "239.$(Get-Random -Minimum 100 -Maximum 199).$(Get-Random -Maximum 255).$(Get-Random -Minimum 1 -Maximum 255)" }
+
+    # Whether lo holds a membership of the group (ip maddr, as an admin checks it).
+    function Test-LoMember([string] $Group) {
+        [bool] (@(& ip maddr show dev lo) -match "\b$([regex]::Escape($Group))$")
+    }
+
+    # One datagram to the group out of lo, looped back to this host, from python (an independent sender).
+    function Send-ToGroupOnLo([string] $Group, [int] $Port, [string] $Text) {
+        & python3 (Join-Path $peers 'udp_multicast.py') send --group $Group --port $Port --interface lo --loop --text $Text | Should -Match '^SENT '
+    }
+}
+
+Describe 'Joining groups on lo' {
+    It 'Receive-UdpDatagram joins on lo, writes the group as LocalAddress, and leaves at -Count' {
+        $group = New-TestGroup
+        $job = Receive-UdpDatagram -Port 0 -MulticastGroup $group -InterfaceName lo -Count 1 -TimeoutSeconds 20 -AsJob
+        try {
+            Test-LoMember $group | Should -BeTrue
+            Send-ToGroupOnLo $group $job.LocalPort 'to the group'
+            $got = @($job | Wait-Job -Timeout 20 | Receive-Job)
+            $got.Count | Should -Be 1
+            $got[0].Text | Should -BeExactly 'to the group'
+            $got[0].LocalAddress | Should -Be ([ipaddress] $group)
+            $job.State | Should -Be 'Completed'
+            Test-LoMember $group | Should -BeFalse
+        }
+        finally { $job | Remove-Job -Force }
+    }
+
+    It 'Stop-Job while joined leaves the group and frees the port' {
+        $group = New-TestGroup
+        $port = Get-ClosedUdpPort
+        $job = Receive-UdpDatagram -Port $port -LocalAddress 0.0.0.0 -MulticastGroup $group -InterfaceName lo -AsJob
+        try {
+            Test-LoMember $group | Should -BeTrue
+            $job | Stop-Job
+            $job.State | Should -Be 'Stopped'
+            Test-LoMember $group | Should -BeFalse
+            Test-UdpPortFree $port -Address 0.0.0.0 | Should -BeTrue
+        }
+        finally { $job | Remove-Job -Force }
+    }
+
+    It 'Ctrl+C while joined leaves the group and frees the port' {
+        $group = New-TestGroup
+        $port = Get-ClosedUdpPort
+        $before = Get-OpenSocketCount
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; Receive-UdpDatagram -Port $port -LocalAddress 0.0.0.0 -MulticastGroup $group -InterfaceName lo")
+            $async = $ps.BeginInvoke()
+            Wait-Until { Test-LoMember $group } -Seconds 20 | Should -BeTrue -Because 'the listener must have joined'
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+        Test-LoMember $group | Should -BeFalse
+        Test-UdpPortFree $port -Address 0.0.0.0 | Should -BeTrue
+        Get-OpenSocketCount | Should -BeLessOrEqual $before
+    }
+
+    It 'a foreground receiver leaves at -TimeoutSeconds' {
+        $group = New-TestGroup
+        $got = @(Receive-UdpDatagram -Port 0 -MulticastGroup $group -InterfaceName lo -TimeoutSeconds 0.5)
+        $got.Count | Should -Be 0
+        Test-LoMember $group | Should -BeFalse
+    }
+
+    It 'two listeners share a group and a port with -ReuseAddress, each receiving a copy' {
+        $group = New-TestGroup
+        $port = Get-ClosedUdpPort
+        $jobs = 1..2 | ForEach-Object { Receive-UdpDatagram -Port $port -MulticastGroup $group -InterfaceName lo -ReuseAddress -Count 1 -TimeoutSeconds 20 -AsJob }
+        try {
+            Send-ToGroupOnLo $group $port 'shared'
+            foreach ($job in $jobs) { @($job | Wait-Job -Timeout 20 | Receive-Job).Text | Should -BeExactly 'shared' }
+        }
+        finally { $jobs | Remove-Job -Force }
+    }
+
+    It 'a source-specific join admits only that source' {
+        $group = New-TestGroup
+        $job = Receive-UdpDatagram -Port 0 -MulticastGroup $group -SourceAddress 127.0.0.1 -InterfaceName lo -TimeoutSeconds 3 -AsJob
+        try {
+            # python's sender leaves lo from the machine's primary address, not 127.0.0.1: refused.
+            Send-ToGroupOnLo $group $job.LocalPort 'other source'
+            $peer = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+            try {
+                $peer.Client.SetSocketOption('IP', 'MulticastInterface', [System.Net.IPAddress]::Loopback.GetAddressBytes())
+                $peer.Client.SetSocketOption('IP', 'MulticastLoopback', $true)
+                $null = $peer.Send([byte[]] (0x61), 1, [System.Net.IPEndPoint]::new([ipaddress] $group, $job.LocalPort))
+            }
+            finally { $peer.Dispose() }
+            $got = @($job | Wait-Job -Timeout 20 | Receive-Job)
+            $got.Count | Should -Be 1
+            $got[0].RemoteAddress | Should -Be ([ipaddress]::Loopback)
+            Test-LoMember $group | Should -BeFalse
+        }
+        finally { $job | Remove-Job -Force }
+    }
+
+    It 'Start-UdpEcho joins and leaves too' {
+        $group = New-TestGroup
+        $job = Start-UdpEcho -Port 0 -MulticastGroup $group -InterfaceName lo -AsJob
+        try { Test-LoMember $group | Should -BeTrue }
+        finally { $job | Remove-Job -Force }
+        Test-LoMember $group | Should -BeFalse
+    }
+
+    It '-Verbose says what was joined' {
+        $group = New-TestGroup
+        $verbose = Receive-UdpDatagram -Port 0 -MulticastGroup $group -InterfaceName lo -TimeoutSeconds 0.1 -Verbose 4>&1 | ForEach-Object { "$_" }
+        $verbose | Should -Contain "Joined $group on lo."
+    }
+
+    It '200 join/leave cycles leave no membership, descriptor or thread behind' {
+        $group = New-TestGroup
+        $null = Receive-UdpDatagram -Port 0 -MulticastGroup $group -InterfaceName lo -TimeoutSeconds 0.01
+        $descriptors = Get-OpenDescriptorCount
+        $threads = (Get-Process -Id $PID).Threads.Count
+        for ($i = 0; $i -lt 100; $i++) {
+            $null = Receive-UdpDatagram -Port 0 -MulticastGroup $group -InterfaceName lo -TimeoutSeconds 0.01
+            Start-UdpEcho -Port 0 -MulticastGroup $group -InterfaceName lo -AsJob | Remove-Job -Force
+        }
+        Test-LoMember $group | Should -BeFalse
+        Get-OpenDescriptorCount | Should -BeLessOrEqual ($descriptors + 2)
+        (Get-Process -Id $PID).Threads.Count | Should -BeLessOrEqual ($threads + 5)
+    }
+}
+
+Describe 'Bad multicast input: a clear error, nothing joined, no socket left' {
+    BeforeAll {
+        function Assert-Refused([scriptblock] $Command, [string] $Id) {
+            $before = Get-OpenSocketCount
+            $err = $Command | Should -Throw -ErrorId $Id -PassThru
+            Get-OpenSocketCount | Should -BeLessOrEqual $before
+            $err
+        }
+    }
+
+    It '<Cmdlet>: <Case>' -ForEach @(
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound' }
+    ) {
+        $arguments = $Arguments
+        $fqid = "$Id,$(if ($Cmdlet -eq 'Start-UdpEcho') { $E } else { $R })"
+        $err = Assert-Refused { & $Cmdlet -Port 0 -TimeoutSeconds 0.1 @arguments } $fqid
+        "$err" | Should -Not -BeNullOrEmpty
+    }
+
+    It 'a join the kernel refuses (more groups than one socket may hold) leaves none of them joined' {
+        $limit = [int] (Get-Content /proc/sys/net/ipv4/igmp_max_memberships)
+        $base = "239.$(Get-Random -Minimum 200 -Maximum 250).$(Get-Random -Maximum 255)"
+        $groups = 1..($limit + 1) | ForEach-Object { "$base.$_" }
+        $port = Get-ClosedUdpPort
+        $err = Assert-Refused { Receive-UdpDatagram -Port $port -MulticastGroup $groups -InterfaceName lo -TimeoutSeconds 0.1 } "MulticastJoinRefused,$R"
+        "$err" | Should -Match ([regex]::Escape("$base.$($limit + 1)"))
+        "$err" | Should -Match '-InterfaceName'
+        $groups | Where-Object { Test-LoMember $_ } | Should -BeNullOrEmpty
+        Test-UdpPortFree $port -Address 0.0.0.0 | Should -BeTrue
+    }
+}
+
+Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E behind a second one$netnsNote" -Skip:(-not $canNetns) {
+    BeforeAll {
+        $domain = New-TestBroadcastDomain -Prefix ('mc' + (Get-Random -Minimum 1000 -Maximum 9999)) -HostCount 4 -IsolatedHostCount 1 -MulticastSnooping -LinkBridges
+        $pwsh = @(Get-PwshCommand)
+        $port = 7800
+        $a = $domain.GetHost('a')
+
+        # PSUdp in a host's own pwsh; the script prints what the test reads.
+        function Start-PSUdp([string] $HostName, [string] $Script) {
+            Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $Script"))
+        }
+        function Invoke-PSUdp([string] $HostName, [string] $Script) {
+            @(Receive-TestProcessOutput (Start-PSUdp $HostName $Script) -Wait -TimeoutSeconds 60)
+        }
+        # A PSUdp listener job in each named host: LISTENING once joined, a GOT line per datagram at its end.
+        function Start-Listener([string[]] $HostNames, [string] $Arguments, [string] $Cmdlet = 'Receive-UdpDatagram') {
+            $started = [ordered]@{}
+            foreach ($n in $HostNames) {
+                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text }; 'STATE ' + `$j.State"
+            }
+            foreach ($n in $HostNames) { Wait-TestPeerListening $started[$n] -TimeoutSeconds 60 | Should -Be $port }
+            $started
+        }
+        function Receive-Listener($Process) { @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60 | Where-Object { $_ -like 'GOT *' }) }
+
+        # Whether the bridge forwards the group to a host's port (its snooping table).
+        function Test-Forwarded([string] $HostName, [string] $Group) {
+            $table = @(& ip netns exec $domain.BridgeNamespace bridge mdb show 2>$null)
+            [bool] ($table -match "port v$HostName grp $([regex]::Escape($Group))( |$)")
+        }
+        function Wait-Forwarded([string[]] $HostNames, [string] $Group, [bool] $Forwarded = $true) {
+            foreach ($n in $HostNames) {
+                Wait-Until { (Test-Forwarded $n $Group) -eq $Forwarded } -Seconds 15 | Should -BeTrue -Because "the bridge must $(if (-not $Forwarded) { 'stop forwarding' } else { 'forward' }) $Group to $n"
+            }
+        }
+        # tcpdump on a host's eth0 (bounded by timeout), ready once it says it listens.
+        function Start-Capture([string] $HostName, [string] $Group) {
+            $p = Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList 'timeout', '30', 'tcpdump', '-i', 'eth0', '-n', '-l', "udp port $port and dst $Group"
+            $null = Wait-TestProcessOutput $p 'listening on eth0' -Stream Error -TimeoutSeconds 20
+            $p
+        }
+        function Stop-Capture($Process, [string] $Group) {
+            @(Stop-TestProcess $Process -PassThru | Where-Object { $_ -match " > $([regex]::Escape($Group))\.$port`: UDP" }).Count
+        }
+        function Send-Python([string] $HostName, [string] $Group, [string] $Text, [string[]] $Extra = @()) {
+            $r = Invoke-TestPeer udp_multicast (@('send', '--group', $Group, '--port', $port, '--interface', 'eth0', '--text', $Text) + $Extra) -TestHost $domain.GetHost($HostName)
+            $r.Output | Should -Match '^SENT ' -Because ($r.Error -join "`n")
+        }
+        function Get-Membership([string] $HostName, [string] $Group) {
+            @(Invoke-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ip, maddr, show, dev, eth0) -match "\b$([regex]::Escape($Group))$"
+        }
+    }
+    AfterAll { Remove-TestBroadcastDomain $domain }
+
+    It 'A sends to a group that B and C joined: B and C receive it, D and E do not see it on their wire' {
+        $group = '239.1.2.3'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        $c = Start-Listener 'c' "-MulticastGroup $group -Count 1 -TimeoutSeconds 30"   # the system's choice: eth0
+        Wait-Forwarded 'b', 'c' $group
+        $captures = [ordered]@{ b = Start-Capture 'b' $group; d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
+        Send-Python 'a' $group 'to the group'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group to the group"
+        Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group to the group"
+        Stop-Capture $captures.b $group | Should -Be 1 -Because 'the capture works: B, a member, sees it'
+        Stop-Capture $captures.d $group | Should -Be 0 -Because 'D never joined'
+        Stop-Capture $captures.e $group | Should -Be 0 -Because 'E, behind the second bridge, never joined'
+    }
+
+    It 'a source-specific join on B for A receives A''s datagrams and not C''s' {
+        $group = '232.1.2.3'
+        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.Address) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        Send-Python 'c' $group 'from C'
+        Send-Python 'a' $group 'from A'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from A"
+    }
+
+    It 'after B stops, its membership is gone and the bridge no longer forwards the group to it' {
+        $group = '239.1.2.5'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        $c = Start-Listener 'c' "-MulticastGroup $group -InterfaceName eth0 -Count 2 -TimeoutSeconds 40"
+        Wait-Forwarded 'b', 'c' $group
+        Get-Membership 'b' $group | Should -Not -BeNullOrEmpty
+        Send-Python 'a' $group 'first'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group first"
+        Get-Membership 'b' $group | Should -BeNullOrEmpty -Because 'B left the group when -Count ended it'
+        Wait-Forwarded 'b' $group -Forwarded $false
+        Test-Forwarded 'c' $group | Should -BeTrue -Because 'C is still a member'
+        $capture = Start-Capture 'b' $group
+        Send-Python 'a' $group 'second'
+        Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group first", "GOT $($a.Address) $group second"
+        Stop-Capture $capture $group | Should -Be 0 -Because 'the leave was processed'
+    }
+
+    It 'IPv6: A sends to ff15::1:5 that B and C joined on eth0; D and E do not see it' {
+        $group = 'ff15::1:5'
+        $listeners = Start-Listener 'b', 'c' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b', 'c' $group
+        $captures = [ordered]@{ d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
+        Send-Python 'a' $group 'to the IPv6 group'
+        foreach ($n in 'b', 'c') {
+            Receive-Listener $listeners[$n] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group to the IPv6 group"
+        }
+        Stop-Capture $captures.d $group | Should -Be 0
+        Stop-Capture $captures.e $group | Should -Be 0
+    }
+
+    It 'IPv6: a source-specific join on B for A''s link-local address receives A''s datagrams and not C''s' {
+        $group = 'ff35::8000:1'
+        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.LinkLocalAddress) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        Send-Python 'c' $group 'from C'
+        Send-Python 'a' $group 'from A'
+        Receive-Listener $b['b'] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group from A"
+    }
+
+    It 'the echo in B answers a datagram to its group from B''s unicast address, to A''s' {
+        $group = '239.1.2.7'
+        $null = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30" 'Start-UdpEcho'
+        Wait-Forwarded 'b' $group
+        $r = Invoke-TestPeer udp_multicast 'request', '--group', $group, '--port', $port, '--interface', 'eth0', '--text', 'echo me', '--timeout', '3' -TestHost $a
+        $replies = @($r.Output | Where-Object { $_ -like 'REPLY *' })
+        $replies | Should -Be "REPLY $($domain.GetHost('b').Address) $port $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('echo me')).ToLower()) $($a.Address)"
+    }
+
+    It 'socat sends to the group (ip-multicast-if): PSUdp in B receives it' {
+        $group = '239.1.2.8'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        $r = Invoke-InTestHost -TestHost $a -ArgumentList socat, '-u', 'SYSTEM:printf from-socat', "UDP4-DATAGRAM:${group}:$port,ip-multicast-if=$($a.Address)" -PassThru
+        $r.ExitCode | Should -Be 0 -Because ($r.Error -join "`n")
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from-socat"
+    }
+
+    It 'an interface that is down, and a join without a route to choose an interface by, fail with their ids' {
+        $d = $domain.GetHost('d')
+        $null = Invoke-InTestHost -TestHost $d -ArgumentList ip, link, add, down0, type, veth, peer, name, down1
+        $lines = Invoke-PSUdp 'd' "foreach (`$case in @{ MulticastGroup = '239.1.2.9'; InterfaceName = 'down0' }) { try { Receive-UdpDatagram -Port $port -TimeoutSeconds 1 @case } catch { 'ERR ' + `$_.FullyQualifiedErrorId } }"
+        $lines | Should -Contain 'ERR InterfaceDown,PSUdp.Commands.ReceiveUdpDatagramCommand'
+        # The bridges' own namespace has lo only: no route tells the kernel where 239.1.2.9 is.
+        $p = Start-InTestHost -TestHost $domain.BridgeNamespace -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module PSUdp; try { Receive-UdpDatagram -Port $port -MulticastGroup 239.1.2.9 -TimeoutSeconds 1 } catch { 'ERR ' + `$_.FullyQualifiedErrorId; 'MSG ' + `$_ }; 'MEMBERS ' + @(ip maddr show | Select-String '239\.1\.2\.9').Count"))
+        $lines = @(Receive-TestProcessOutput $p -Wait -TimeoutSeconds 60)
+        $lines | Should -Contain 'ERR MulticastJoinRefused,PSUdp.Commands.ReceiveUdpDatagramCommand'
+        $lines | Should -Contain 'MEMBERS 0'
+    }
+}
