@@ -54,22 +54,15 @@ internal sealed class ProbeSocket : IDisposable
                 socket.SendTo(payload, target);
                 return sentAt;
             }
-            catch (SocketException e) when (tries == 0 && IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
+            catch (SocketException e) when (tries == 0 && (IcmpErrorQueue.IsAvailable || e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+                && IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
             {
                 // The system reports an ICMP error for an earlier datagram on the next call; that call consumed it.
                 earlier = report;
             }
             catch (SocketException e)
             {
-                string endPoint = Addresses.Format(target);
-                throw e.SocketErrorCode switch
-                {
-                    SocketError.NetworkUnreachable or SocketError.HostUnreachable => new UdpException(UdpErrorKind.NetworkUnreachable,
-                        $"{endPoint} cannot be reached from this host ({e.SocketErrorCode}).", endPoint, e),
-                    SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,
-                        $"The system refused to send to {endPoint} ({e.SocketErrorCode}); a broadcast address, or a local firewall.", endPoint, e),
-                    _ => new UdpException(UdpErrorKind.SocketFailed, $"Sending to {endPoint} failed: {e.Message} ({e.SocketErrorCode}).", endPoint, e),
-                };
+                throw Load.SendFailures.From(e, target, payload.Length);
             }
         }
     }
