@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Commands;
 
@@ -16,14 +17,15 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
 
-    // The last target and the text ShouldProcess shows, kept because a pipeline of a million
+    // The last target and the action ShouldProcess shows, kept because a pipeline of a million
     // strings usually goes to one host and one payload length (formatting them was a tenth of a send).
     private string? lastName;
     private int lastPort;
     private IPEndPoint? lastTarget;
     private string lastTargetText = string.Empty;
     private int lastLength = -1;
-    private string lastDescription = string.Empty;
+    private string lastAction = string.Empty;
+    private readonly List<UdpDatagram> fromOtherAddresses = new();
 
     #region Parameters
 
@@ -56,6 +58,16 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     [ValidateRange(0, 65535)]
     public int LocalPort { get; set; }
 
+    /// <summary>The interfaces datagrams to a multicast group leave through, a copy out of each ('*' for every one that is up).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(InterfaceNameCompleter))]
+    public string[] InterfaceName { get; set; } = Array.Empty<string>();
+
+    /// <summary>Lets this host's own listeners hear what it sends to a multicast group.</summary>
+    [Parameter]
+    public SwitchParameter MulticastLoopback { get; set; }
+
     /// <summary>Uses IPv4 only.</summary>
     [Parameter]
     public SwitchParameter IPv4 { get; set; }
@@ -80,11 +92,17 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
         try
         {
+            IReadOnlyList<MulticastInterface> outlets = InterfaceName.Length == 0 ? Array.Empty<MulticastInterface>() : MulticastInterfaces.Resolve(InterfaceName);
             sender = new DatagramSender(
-                new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
+                WithIPLevel(new SocketOptions
+                {
+                    LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice,
+                    MulticastInterfaces = outlets, MulticastLoopback = MulticastLoopback.IsPresent,
+                }),
                 Encoding)
             {
-                OneTarget = HasOneTarget || Repeats, // a repeated send reads no replies
+                // A repeated send reads no replies; a socket connected to a group keeps one way out.
+                ConnectToTarget = (HasOneTarget && outlets.Count <= 1) || Repeats,
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -137,7 +155,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         {
             IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (!ShouldProcess(Repeats ? LoadDescription(payload.Length) : Description(payload.Length), null, null))
+            if (!ShouldSend(lastTargetText, Repeats ? LoadAction(payload.Length) : Action(payload.Length)))
             {
                 return;
             }
@@ -153,34 +171,78 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 return;
             }
 
+            if (sender.Send(target, payload) is { } refused)
+            {
+                WriteError(ErrorRecords.EarlierRefusal(refused, MyInvocation.MyCommand));
+            }
+
             if (PassThru)
             {
-                UdpDatagram sent = sender.Send(target, payload);
-                ReportEarlierRefusal();
-                WriteObject(sent);
-            }
-            else
-            {
-                sender.Transmit(target, payload);
-                ReportEarlierRefusal();
+                WriteObject(sender.Describe(target, payload));
             }
 
             if (WaitForReply)
             {
-                foreach (UdpDatagram reply in sender.ReceiveReplies(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken))
+                if (MulticastOutlet.IsGroup(target.Address))
                 {
-                    WriteObject(reply);
+                    WriteGroupReplies(target);
+                }
+                else
+                {
+                    WriteReplies(target);
                 }
             }
         }
         catch (UdpException e)
         {
-            ReportEarlierRefusal();
             WriteUdpError(e, name);
         }
         catch (OperationCanceledException)
         {
             // Ctrl+C during a reply wait.
+        }
+    }
+
+    private void WriteReplies(IPEndPoint target)
+    {
+        fromOtherAddresses.Clear();
+        try
+        {
+            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses))
+            {
+                WriteObject(reply);
+            }
+        }
+        finally
+        {
+            if (fromOtherAddresses.Count > 0)
+            {
+                WriteWarning($"{fromOtherAddresses.Count:N0} datagrams came from other addresses than {Addresses.Format(target)} (the first from {Addresses.Format(fromOtherAddresses[0].RemoteAddress, fromOtherAddresses[0].RemotePort)}) and were not taken as replies.");
+            }
+        }
+    }
+
+    // The members of a group answer from their own unicast addresses: every host's first reply,
+    // until the timeout or, when -Count is given, that many hosts.
+    private void WriteGroupReplies(IPEndPoint group)
+    {
+        int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
+        var hosts = new HashSet<IPAddress>();
+        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken))
+        {
+            if (hosts.Add(reply.RemoteAddress))
+            {
+                WriteObject(reply);
+                if (hosts.Count >= most)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (hosts.Count == 0)
+        {
+            WriteWarning($"No member of the group {Addresses.Format(group)} replied within {TimeoutSeconds:0.###} seconds.");
         }
     }
 
@@ -190,7 +252,6 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         {
             lastTarget = new IPEndPoint(Resolve(name), Port);
             lastTargetText = Addresses.Format(lastTarget);
-            lastDescription = string.Empty;
             lastName = name;
             lastPort = Port;
         }
@@ -198,18 +259,16 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         return lastTarget;
     }
 
-    // What ShouldProcess(target, action) would show (-WhatIf, -Verbose, -Confirm), made once per
-    // target and length: ShouldProcess(target, action) formats it on every call, a few percent
-    // of a send. PowerShell adds its own "What if:" and confirmation question around it.
-    private string Description(int length)
+    // The action ShouldProcess shows, made once per payload length.
+    private string Action(int length)
     {
-        if (length != lastLength || lastDescription.Length == 0)
+        if (length != lastLength)
         {
             lastLength = length;
-            lastDescription = $"Performing the operation \"Send a {length:N0}-byte UDP datagram\" on target \"{lastTargetText}\".";
+            lastAction = $"Send a {length:N0}-byte UDP datagram";
         }
 
-        return lastDescription;
+        return lastAction;
     }
 
     private IPAddress Resolve(string name)
@@ -217,22 +276,11 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         if (!resolved.TryGetValue(name, out IPAddress? address))
         {
             // A name is sent to once, at its first address (IPv4 first unless -IPv6).
-            address = Addresses.Resolve(name, FamilyChoice, PipelineStopToken)[0];
+            address = Addresses.Resolve(name, FamilyChoice, StopToken)[0];
             resolved[name] = address;
             WriteVerbose($"{name} is {address}.");
         }
 
         return address;
-    }
-
-    private void ReportEarlierRefusal()
-    {
-        if (sender!.EarlierRefusal is { } refused)
-        {
-            sender.EarlierRefusal = null;
-            WriteUdpError(new UdpException(UdpErrorKind.PortUnreachable,
-                $"{Addresses.Format(refused)} answered an earlier datagram with ICMP port unreachable: nothing listens on UDP port {refused.Port} there. Later datagrams are still sent.",
-                Addresses.Format(refused)));
-        }
     }
 }

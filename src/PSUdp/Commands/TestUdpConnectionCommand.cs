@@ -161,7 +161,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
             IPAddress address;
             try
             {
-                address = Addresses.Resolve(name, FamilyChoice, PipelineStopToken)[0];
+                address = Addresses.Resolve(name, FamilyChoice, StopToken)[0];
             }
             catch (UdpException e)
             {
@@ -212,7 +212,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
         try
         {
             sweep.Start();
-            foreach (object? item in sweep.Results(PipelineStopToken, TimeSpan.FromMilliseconds(250)))
+            foreach (object? item in sweep.Results(StopToken, TimeSpan.FromMilliseconds(250)))
             {
                 Write(item);
                 if (clock.Elapsed > ProgressAfter)
