@@ -82,6 +82,7 @@ internal static class ErrorRecords
         UdpErrorKind.AddressNotAvailable => ErrorCategory.InvalidArgument,
         UdpErrorKind.NoBroadcastAddress => ErrorCategory.InvalidArgument,
         UdpErrorKind.InvalidTarget => ErrorCategory.InvalidArgument,
+        UdpErrorKind.UnknownProbe => ErrorCategory.InvalidArgument,
         UdpErrorKind.PortUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.NetworkUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.ReplyTimeout => ErrorCategory.OperationTimeout,

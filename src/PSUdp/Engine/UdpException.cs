@@ -76,6 +76,9 @@ public enum UdpErrorKind
 
     /// <summary>An IPv6 group could leave through several interfaces, and none was named.</summary>
     AmbiguousMulticastInterface,
+
+    /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
+    UnknownProbe,
 }
 
 /// <summary>
