@@ -26,11 +26,17 @@ function Start-TestCapture {
         [Parameter(Mandatory)] [string] $Path,
         [Parameter(Mandatory)] [string] $Filter,
         [string] $Interface = 'lo',
-        [string] $Namespace
+        [string] $Namespace,
+        # Ends by itself after this many packets (dumpcap writes its file only as its buffer fills, or at its end).
+        [int] $PacketCount
     )
-    $arguments = if ($Tool -eq 'tcpdump') { @('-i', $Interface, '-U', '-n', '-w', $Path, $Filter) } else { @('-i', $Interface, '-f', $Filter, '-w', $Path) }
+    $count = if ($PacketCount) { @('-c', $PacketCount) } else { @() }
+    $arguments = if ($Tool -eq 'tcpdump') { @('-i', $Interface, '-U', '-n') + $count + @('-w', $Path, $Filter) } else { @('-i', $Interface, '-f', $Filter) + $count + @('-w', $Path) }
     $process = Start-TestProcess -FilePath $Tool -ArgumentList $arguments -Namespace $Namespace
-    $null = Wait-TestProcessOutput $process '^(listening on|Capturing on)' -Stream Error -TimeoutSeconds 20
+    # tcpdump says 'listening on' once the capture is active; dumpcap's 'Capturing on' comes too
+    # early (packets right after it are missed), its 'File:' line after the capture has started.
+    $ready = if ($Tool -eq 'tcpdump') { 'listening on' } else { '^File: ' }
+    $null = Wait-TestProcessOutput $process $ready -Stream Error -TimeoutSeconds 20
     $process
 }
 
@@ -73,7 +79,7 @@ function Get-UnixMicroseconds($Datagram) {
 function New-PcapFile([string] $Path, [int] $LinkType, [byte[][]] $Frame) {
     $stream = [System.IO.MemoryStream]::new()
     $writer = [System.IO.BinaryWriter]::new($stream)
-    $writer.Write([uint32]0xA1B2C3D4); $writer.Write([uint16]2); $writer.Write([uint16]4)
+    $writer.Write(0xA1B2C3D4u); $writer.Write([uint16]2); $writer.Write([uint16]4)
     $writer.Write([int]0); $writer.Write([int]0); $writer.Write([int]65535); $writer.Write([int]$LinkType)
     $second = 1764568800
     foreach ($f in $Frame) {

@@ -445,7 +445,7 @@ internal sealed class CaptureReader : IDisposable
     private UdpException Truncated(long start, int count, int have, string what = "the record")
     {
         var e = new UdpException(UdpErrorKind.CaptureTruncated,
-            $"The capture file '{name}' ends at offset {start + have:N0}, inside {what} that starts at offset {start:N0} and needs {count:N0} bytes. Everything before offset {start:N0} was read.",
+            $"The capture file '{name}' ends at offset {start + have}, inside {what} that starts at offset {start} and needs {count:N0} bytes. Everything before offset {start} was read.",
             name);
         e.Data["Offset"] = start;
         e.Data["Have"] = have;
@@ -455,7 +455,7 @@ internal sealed class CaptureReader : IDisposable
     private UdpException Corrupt(long at, string what)
     {
         var e = new UdpException(UdpErrorKind.CaptureCorrupt,
-            $"The capture file '{name}' is damaged at offset {at:N0}: {what}. Everything before offset {at:N0} was read.", name);
+            $"The capture file '{name}' is damaged at offset {at}: {what}. Everything before offset {at} was read.", name);
         e.Data["Offset"] = at;
         return e;
     }
