@@ -121,13 +121,15 @@ function New-Run {
         Sent = $null; Delivered = $null; DroppedByPSUdp = $null; DroppedByKernel = $null; NoPorts = $null
         Unaccounted = $null; CpuMicroseconds = $null; AllocatedBytes = $null; Gen0 = $null
         WorkingSetMiB = $null; PeakWorkingSetMiB = $null; Lost = $null; Problem = $null
+        # Figures of a scenario's own (name = value), shown as medians in the Detail column.
+        Extra = [ordered]@{}
     }
 }
 
 function Get-PSUdpCommand {
-    param([string] $Scenario, [int] $Port, [int] $Count, [double] $TimeoutSeconds, [string] $Pipeline = 'MeasureObject', [int] $Size = 64)
+    param([string] $Scenario, [int] $Port, [int] $Count, [double] $TimeoutSeconds, [string] $Pipeline = 'MeasureObject', [int] $Size = 64, [string[]] $Extra = @())
     @($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-File', $script:Config.Scenario,
-        '-Scenario', $Scenario, '-Port', $Port, '-Count', $Count, '-TimeoutSeconds', $TimeoutSeconds, '-Pipeline', $Pipeline, '-Size', $Size)
+        '-Scenario', $Scenario, '-Port', $Port, '-Count', $Count, '-TimeoutSeconds', $TimeoutSeconds, '-Pipeline', $Pipeline, '-Size', $Size) + $Extra
 }
 
 function Get-FloodCommand {
@@ -220,6 +222,7 @@ function Get-EchoServerCommand {
     param($Server, [int] $Port, [int] $Count, [double] $TimeoutSeconds)
     switch ($Server.Kind) {
         'csharp' { @($script:Config.Reference) + @('echo-server', '--port', $Port, '--count', $Count, '--timeout', $TimeoutSeconds) }
+        'csharp-batch' { @($script:Config.Reference) + @('batch-echo', '--port', $Port, '--count', $Count, '--timeout', $TimeoutSeconds) }
         'python' { @($script:Config.Python, "$($script:Config.Peers)/udp_echo_server.py", '--port', $Port, '--count', $Count, '--timeout', $TimeoutSeconds, '--quiet') }
         # socat answers the first peer only and cannot count: -T ends it after 5 s of silence.
         'socat' { @($script:Config.Socat, '-T', '5', "UDP4-LISTEN:$Port,bind=127.0.0.1", 'PIPE') }
@@ -266,9 +269,13 @@ function Invoke-EchoFloodRun {
     if (@($senders | Where-Object { -not $_.Result }).Count -or -not ($served.Result -or $served.Summary)) { return $run }
     $start = ($senders.Result.start | Measure-Object -Minimum).Minimum
     switch ($Server.Kind) {
-        'csharp' { $echoed = $served.Result.echoed; $end = $served.Result.end }
+        { $_ -like 'csharp*' } { $echoed = $served.Result.echoed; $end = $served.Result.end }
         'python' { $echoed = $served.Summary.Count; $end = $served.Summary.Last }
-        'psudp' { $echoed = $served.Result.delivered; $end = $served.Result.end; $run.DroppedByPSUdp = $served.Result.dropped }
+        'psudp' {
+            $echoed = $served.Result.delivered; $end = $served.Result.end; $run.DroppedByPSUdp = $served.Result.dropped
+            # Echoes PSUdp took off the socket but could not send (its refusal warning): must be 0.
+            if ($served.Result.ContainsKey('refused')) { $run.Extra['echoes not sent'] = $served.Result.refused }
+        }
     }
     $run.Sent = ($senders.Result.sent | Measure-Object -Sum).Sum
     $run.Delivered = $echoed
@@ -500,6 +507,15 @@ function Get-BenchmarkSummary {
             $detail.Add(('idle {0:N0} MiB' -f (Get-Median @($peak | ForEach-Object WorkingSetMiB))))
             $detail.Add(('sent {0:N0}, received {1:N0}, PSUdp dropped {2:N0}, kernel dropped {3:N0}' -f $peak[-1].Sent, $peak[-1].Delivered, $peak[-1].DroppedByPSUdp, $peak[-1].DroppedByKernel))
         }
+        $extraMedians = [ordered]@{}
+        foreach ($name in @($first.Extra.Keys)) {
+            $numbers = @($group.Group | Where-Object { $null -ne $_.Extra[$name] } | ForEach-Object { $_.Extra[$name] })
+            if ($numbers.Count) {
+                $extraMedians[$name] = Get-Median $numbers
+                $format = if ([Math]::Abs($extraMedians[$name]) -lt 10) { '{0} {1:0.###}' } else { '{0} {1:N0}' }
+                $detail.Add(($format -f $name, $extraMedians[$name]))
+            }
+        }
         $problems = @($group.Group | Where-Object { $_.Problem } | ForEach-Object Problem | Select-Object -Unique)
         if ($problems.Count) { $detail.Add("PROBLEM: $($problems -join ' | ')") }
         [pscustomobject]@{
@@ -512,6 +528,7 @@ function Get-BenchmarkSummary {
             CpuMedian = if ($cpu.Count) { Get-Median $cpu }
             Loss = if ($loss.Count) { '{0:P2}' -f (Get-Median $loss) } else { '' }
             Ratio = $null; RatioTo = ''
+            Extra = $extraMedians
             Detail = $detail -join '; '
         }
     }
@@ -631,6 +648,10 @@ function ConvertTo-BenchmarkMarkdown {
     $lines -join "`n"
 }
 
-Export-ModuleMember -Function Initialize-Benchmark, Get-ReceiveContender, Invoke-ReceiveRun,
+# The configuration, for the scenarios of bench/Scenarios.psm1.
+function Get-BenchConfig { $script:Config }
+
+Export-ModuleMember -Function Initialize-Benchmark, Get-BenchConfig, Start-BenchProcess, Complete-BenchProcess, Wait-UdpPort,
+    Get-UdpCounter, New-Run, Get-PSUdpCommand, Get-FloodCommand, Set-CostFigure, Get-Median, Get-ReceiveContender, Invoke-ReceiveRun,
     Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-FloorRun, Invoke-StartupRun,
     Invoke-MemoryRun, Get-BenchmarkSummary, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown

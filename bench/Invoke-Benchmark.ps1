@@ -28,6 +28,21 @@
       Startup   pwsh -NoProfile -c exit with and without Import-Module PSUdp.
       Memory    the flood into Receive-UdpDatagram with a consumer that sleeps 1 ms per object:
                 peak working set, and received + dropped by PSUdp + dropped by the kernel = sent.
+      Load      Send-UdpDatagram -RepeatCount N against the C# SendTo loop (and a C# sendmmsg
+                loop) into a sink; and -RatePerSecond 1,000 / 10,000 / 100,000 for 10 s (2 s with
+                -Quick) into bench/pace_receiver.py: the achieved rate and the fullest 10 ms, from
+                the kernel's receive timestamps.
+      Multicast the C# flood to a group out of lo into a C# receiver joined on lo and into
+                Receive-UdpDatagram -MulticastGroup -InterfaceName lo.
+      Probe     Test-UdpConnection over 1,000 loopback ports (a C# echo server and dnsmasq among
+                them) against nmap -sU -T4: time and verdicts; and -Count N against the C# echo
+                server, mean round trip and loss against the C# echo client.
+      Facts     the 64 B receive into Measure-Object with this build and with PSUdp at -Baseline
+                (built from git into output/bench/), which read no arrival facts.
+      Capture   the flood into Receive-UdpDatagram | Export-UdpDatagram against tcpdump -w of the
+                same traffic; then Import-UdpDatagram of the file into Measure-Object.
+    The echo flood also runs a C# echo server that batches (recvmmsg in, sendmmsg out). A case
+    whose cmdlet or parameter this build of PSUdp lacks shows one row marked "not available".
 
     Loopback only; every process is bounded in count and in time and ends by itself (the harness
     ends its own children if they overrun). Kernel losses are the delta of /proc/net/snmp
@@ -48,6 +63,10 @@
     Runs only the contenders whose name matches this wildcard, and the references (for profiling
     one pipeline: -Contender '*Measure-Object').
 
+.PARAMETER Baseline
+    The commit whose PSUdp the Facts scenario compares with (default ee33c90, main before issues
+    11-16).
+
 .PARAMETER SkipBuild
     Use the module in output/ and the reference programs as they were last built.
 
@@ -64,8 +83,10 @@ param(
     [ValidateRange(1, 20)]
     [int] $Repeat,
 
-    # Receive, Echo, Send, Startup, Memory; from a shell also as one comma-separated word.
-    [string[]] $Scenario = @('Receive', 'Echo', 'Send', 'Startup', 'Memory'),
+    # Receive, Echo, Send, Startup, Memory, Load, Multicast, Probe, Facts, Capture; from a shell also as one comma-separated word.
+    [string[]] $Scenario = @('Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture'),
+
+    [string] $Baseline = 'ee33c90',
 
     [switch] $SkipBuild,
 
@@ -76,19 +97,21 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'Benchmark.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
 Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PSUdpTestUtilities.psm1')   # Get-PwshCommand
 
 $Scenario = @($Scenario -split ',' | ForEach-Object Trim | Where-Object { $_ })
-$unknown = @($Scenario | Where-Object { $_ -notin 'Receive', 'Echo', 'Send', 'Startup', 'Memory' })
-if ($unknown) { throw "Unknown scenario '$($unknown -join "', '")'. Choose from Receive, Echo, Send, Startup, Memory." }
+$known = 'Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture'
+$unknown = @($Scenario | Where-Object { $_ -notin $known })
+if ($unknown) { throw "Unknown scenario '$($unknown -join "', '")'. Choose from $($known -join ', ')." }
 if (-not $IsLinux) { throw 'The benchmark reads /proc/net and uses taskset: it runs on Linux only.' }
 
 $Root = Split-Path $PSScriptRoot
 $Counts = if ($Quick) {
-    @{ Receive = 50000; Echo = 2000; EchoFlood = 20000; Send = 50000; SendUdpClient = 5000; Startup = 3; Memory = 50000 }
+    @{ Receive = 50000; Echo = 2000; EchoFlood = 20000; Send = 50000; SendUdpClient = 5000; Startup = 3; Memory = 50000; Load = 200000; PacedSeconds = 2; Multicast = 50000; Ports = 1000; ProbeSeries = 2000; Capture = 50000; Facts = 50000 }
 }
 else {
-    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 10; Memory = 1000000 }
+    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 10; Memory = 1000000; Load = 2000000; PacedSeconds = 10; Multicast = 1000000; Ports = 1000; ProbeSeries = 10000; Capture = 1000000; Facts = 1000000 }
 }
 if (-not $Repeat) { $Repeat = if ($Quick) { 1 } else { 3 } }
 
@@ -142,6 +165,11 @@ $notes | ForEach-Object { Write-Host "Note: $_" -ForegroundColor Yellow }
 # ---------------------------------------------------------------------------------------------
 # Scenarios
 # ---------------------------------------------------------------------------------------------
+$baselinePath = $null
+if ($Scenario -contains 'Facts') {
+    Write-Host "Building PSUdp at $Baseline for the Facts scenario (output/bench/baseline-$Baseline) ..."
+    $baselinePath = Initialize-Baseline -Commit $Baseline
+}
 $runs = [System.Collections.Generic.List[object]]::new()
 $started = [System.Diagnostics.Stopwatch]::StartNew()
 
@@ -163,7 +191,9 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
             Write-Host ("[{0}/{1}] PowerShell floor: {2:N0} objects into Measure-Object, cold, {3}" -f $rep, $Repeat, $Counts.Echo, $(if ($pinned) { 'pinned' } else { 'unpinned' }))
             $runs.Add((Invoke-FloorRun -Kind Write -Count $Counts.Echo -Pinned:$pinned))
         }
-        foreach ($server in Get-EchoServer -IncludePSUdp:$hasEcho | Where-Object { $_.Kind -ne 'socat' -and ($_.Name -like $Contender -or $_.PSObject.Properties['IsReference']) }) {
+        $floodServers = @(Get-EchoServer -IncludePSUdp:$hasEcho | Where-Object { $_.Kind -ne 'socat' }) +
+            @([pscustomobject]@{ Name = 'C# batch echo server (recvmmsg, sendmmsg)'; Kind = 'csharp-batch' })
+        foreach ($server in $floodServers | Where-Object { $_.Name -like $Contender -or $_.PSObject.Properties['IsReference'] }) {
             Write-Host ("[{0}/{1}] Echo flood: {2}" -f $rep, $Repeat, $server.Name)
             $runs.Add((Invoke-EchoFloodRun -Server $server -Count $Counts.EchoFlood))
         }
@@ -181,6 +211,31 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
         Write-Host ("[{0}/{1}] Start-up: {2} runs each" -f $rep, $Repeat, $Counts.Startup)
         foreach ($run in Invoke-StartupRun -Count $Counts.Startup) { $runs.Add($run) }
     }
+    if ($Scenario -contains 'Load') {
+        Write-Host ("[{0}/{1}] Load: one payload {2:N0} times, unpaced" -f $rep, $Repeat, $Counts.Load)
+        foreach ($run in Invoke-LoadRun -Count $Counts.Load) { $runs.Add($run) }
+        foreach ($rate in 1000, 10000, 100000) {
+            Write-Host ("[{0}/{1}] Paced load: {2:N0} per second for {3} s" -f $rep, $Repeat, $rate, $Counts.PacedSeconds)
+            $runs.Add((Invoke-PacedLoadRun -Rate $rate -Seconds $Counts.PacedSeconds))
+        }
+    }
+    if ($Scenario -contains 'Multicast') {
+        Write-Host ("[{0}/{1}] Multicast on lo: {2:N0} datagrams" -f $rep, $Repeat, $Counts.Multicast)
+        foreach ($run in Invoke-MulticastRun -Count $Counts.Multicast -Round $rep) { $runs.Add($run) }
+    }
+    if ($Scenario -contains 'Probe') {
+        Write-Host ("[{0}/{1}] Probe: a sweep of {2:N0} loopback ports, and -Count {3:N0}" -f $rep, $Repeat, $Counts.Ports, $Counts.ProbeSeries)
+        foreach ($run in Invoke-ProbeSweepRun -Count $Counts.Ports) { $runs.Add($run) }
+        foreach ($run in Invoke-ProbeSeriesRun -Count $Counts.ProbeSeries) { $runs.Add($run) }
+    }
+    if ($Scenario -contains 'Facts') {
+        Write-Host ("[{0}/{1}] Arrival facts: receive {2:N0} x 64 B, this build and {3}" -f $rep, $Repeat, $Counts.Facts, $Baseline)
+        foreach ($run in Invoke-FactsRun -Count $Counts.Facts -Baseline $Baseline -BaselinePath $baselinePath) { $runs.Add($run) }
+    }
+    if ($Scenario -contains 'Capture') {
+        Write-Host ("[{0}/{1}] Capture: {2:N0} datagrams to a file and back" -f $rep, $Repeat, $Counts.Capture)
+        foreach ($run in Invoke-CaptureRun -Count $Counts.Capture) { $runs.Add($run) }
+    }
     if ($Scenario -contains 'Memory') {
         Write-Host ("[{0}/{1}] Memory: flood into a consumer that sleeps 1 ms per object (drains up to 131,072 queued objects)" -f $rep, $Repeat)
         $runs.Add((Invoke-MemoryRun -Count $Counts.Memory))
@@ -191,7 +246,7 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
 # Report
 # ---------------------------------------------------------------------------------------------
 $table = @(Get-BenchmarkSummary -Run $runs)
-$targets = @(Get-BenchmarkTarget -Summary $table)
+$targets = @(Get-BenchmarkTarget -Summary $table) + @(Get-GrownTarget -Summary $table)
 
 $markdown = ConvertTo-BenchmarkMarkdown -Header $header -Notes $notes -Summary $table -Target $targets
 Write-Host ''

@@ -17,6 +17,13 @@
       Send           N strings of -Size characters piped into one Send-UdpDatagram
       SendUdpClient  the same through a script function that makes a new UdpClient per message
       Memory         Receive-UdpDatagram -TimeoutSeconds T | a consumer that sleeps 1 ms per object
+      Load           Send-UdpDatagram -RepeatCount N (or -DurationSeconds -Duration) [-RatePerSecond -Rate]
+                     -PassThru: one payload of -Size bytes many times; the rate is the summary's
+      Multicast      Receive-UdpDatagram -MulticastGroup -Group -InterfaceName lo -Count N | Measure-Object
+      ProbeSweep     Test-UdpConnection -ComputerName 127.0.0.1 -Port <-Ports lo-hi>; the verdicts go to -OutFile
+      ProbeSeries    Test-UdpConnection -ComputerName 127.0.0.1 -Port P -Count N -IntervalSeconds 0
+      Export         Receive-UdpDatagram -Count N | Export-UdpDatagram -Path <-OutFile>
+      Import         Import-UdpDatagram -Path <-OutFile> | Measure-Object
       FloorWrite     PowerShell's own floor for the listeners: a compiled cmdlet (Add-Type) that writes
                      N new objects into Measure-Object, in this fresh process (so cold, as a listener is)
       FloorBind      PowerShell's own floor for Send: N strings piped into a compiled cmdlet with one
@@ -25,7 +32,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind')]
+    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind', 'Load', 'Multicast', 'ProbeSweep', 'ProbeSeries', 'Export', 'Import')]
     [string] $Scenario,
 
     [Parameter(Mandatory)]
@@ -42,7 +49,20 @@ param(
     [double] $TimeoutSeconds = 60,
 
     [ValidateRange(0, 65507)]
-    [int] $Size = 64
+    [int] $Size = 64,
+
+    # Load: datagrams per second (0 = unpaced), and seconds (0 = -Count datagrams).
+    [double] $Rate = 0,
+    [double] $Duration = 0,
+
+    # Multicast: the group, joined on lo.
+    [string] $Group = '239.255.77.1',
+
+    # ProbeSweep: the ports, as 'first-last'.
+    [string] $Ports = '',
+
+    # ProbeSweep, Export, Import: the file written or read.
+    [string] $OutFile = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -90,6 +110,8 @@ $collectionsBefore = [GC]::CollectionCount(0)
 $start = Get-UnixTime
 $delivered = $null
 $warnings = @()
+$extra = [ordered]@{}
+$rateOverride = $null
 $elapsed = [System.Diagnostics.Stopwatch]::StartNew()
 
 switch ($Scenario) {
@@ -110,6 +132,9 @@ switch ($Scenario) {
         $echo = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; MaximumRate = 0; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
         $delivered = (Start-UdpEcho @echo | Measure-Object).Count
         $dropped = Get-DroppedCount $warnings
+        # "N datagrams were not echoed (...)": taken off the socket but not answered.
+        $notEchoed = @($warnings | Where-Object { "$_" -match '^([\d,]+) datagrams were not echoed' }) | Select-Object -Last 1
+        $extra.refused = if ($notEchoed -and "$notEchoed" -match '^([\d,]+) datagrams') { [long]($Matches[1] -replace ',', '') } else { 0 }
     }
     'Send' {
         $lines = @('x' * $Size) * $Count
@@ -157,6 +182,54 @@ switch ($Scenario) {
         $delivered = $Count
         $dropped = 0
     }
+    'Load' {
+        $load = @{ ComputerName = '127.0.0.1'; Port = $Port; Message = ('x' * $Size); PassThru = $true }
+        if ($Rate -gt 0) { $load.RatePerSecond = $Rate }
+        if ($Duration -gt 0) { $load.DurationSeconds = $Duration } else { $load.RepeatCount = $Count }
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $summary = Send-UdpDatagram @load
+        $delivered = $summary.Sent
+        $dropped = 0
+        $rateOverride = $summary.RatePerSecond
+        $extra.systemCalls = $summary.SystemCalls
+        $extra.loadSeconds = $summary.Elapsed.TotalSeconds
+    }
+    'Multicast' {
+        $receive = @{ Port = $Port; MulticastGroup = $Group; InterfaceName = 'lo'; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        $delivered = (Receive-UdpDatagram @receive | Measure-Object).Count
+        $dropped = Get-DroppedCount $warnings
+    }
+    'ProbeSweep' {
+        $first, $last = [int[]]($Ports -split '-')
+        $results = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port ($first..$last))
+        $delivered = $results.Count
+        $dropped = 0
+        $verdicts = [ordered]@{}
+        foreach ($result in $results) { $verdicts["$($result.Port)"] = "$($result.Verdict)" }
+        $verdicts | ConvertTo-Json -Compress | Set-Content -Path $OutFile
+        foreach ($group in $results | Group-Object { "$($_.Verdict)" }) { $extra["verdict$($group.Name)"] = $group.Count }
+    }
+    'ProbeSeries' {
+        $summary = Test-UdpConnection -ComputerName 127.0.0.1 -Port $Port -Count $Count -IntervalSeconds 0 -WarningAction SilentlyContinue
+        $delivered = $summary.Received
+        $dropped = 0
+        $extra.lost = $summary.Lost
+        $extra.meanMicroseconds = if ($summary.Average) { $summary.Average.TotalMilliseconds * 1000 } else { $null }
+    }
+    'Export' {
+        $receive = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
+        Receive-UdpDatagram @receive | Export-UdpDatagram -Path $OutFile
+        $dropped = Get-DroppedCount $warnings
+        $delivered = $Count - $dropped
+        $extra.fileBytes = (Get-Item $OutFile).Length
+    }
+    'Import' {
+        $start = Get-UnixTime
+        $elapsed.Restart()
+        $delivered = (Import-UdpDatagram -Path $OutFile | Measure-Object).Count
+        $dropped = 0
+    }
     'Memory' {
         $receive = @{ Port = $Port; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
         $delivered = (Receive-UdpDatagram @receive | ForEach-Object { Start-Sleep -Milliseconds 1; $_ } | Measure-Object).Count
@@ -175,11 +248,12 @@ $result = [ordered]@{
     start            = $start
     end              = $end
     seconds          = $seconds
-    rate             = if ($null -ne $delivered) { $delivered / [Math]::Max($seconds, 1e-9) } else { $null }
+    rate             = if ($null -ne $rateOverride) { $rateOverride } elseif ($null -ne $delivered) { $delivered / [Math]::Max($seconds, 1e-9) } else { $null }
     cpuSeconds       = $process.TotalProcessorTime.TotalSeconds - $cpuBefore
     allocatedBytes   = [GC]::GetTotalAllocatedBytes($true) - $allocatedBefore
     gen0Collections  = [GC]::CollectionCount(0) - $collectionsBefore
     workingSetBefore = $workingSetBefore
     peakWorkingSet   = $process.PeakWorkingSet64
 }
+foreach ($name in $extra.Keys) { $result[$name] = $extra[$name] }
 [Console]::Out.WriteLine('RESULT ' + ($result | ConvertTo-Json -Compress))

@@ -11,7 +11,8 @@ internal static class Flood
 {
     internal static int Run(IPAddress host, Arguments options)
     {
-        var target = new IPEndPoint(host, (int)options.Required("port"));
+        IPAddress? group = Program.Group(options);
+        var target = new IPEndPoint(group ?? host, (int)options.Required("port"));
         long count = options.Required("count");
         int size = (int)options.Number("size", 64);
         double rate = options.Real("rate", 0);
@@ -27,6 +28,14 @@ internal static class Flood
                 host.AddressFamily == AddressFamily.InterNetworkV6 ? 25 : 11, BitConverter.GetBytes(1));
         }
 
+        if (group is not null)
+        {
+            // Out of the loopback interface only, and no further than this host.
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface,
+                IPAddress.Parse(options.Text("interface", "127.0.0.1")).GetAddressBytes());
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 0);
+        }
+
         byte[] payload = new byte[size];
         payload.AsSpan().Fill((byte)'x');
         SocketAddress address = target.Serialize();
@@ -40,6 +49,7 @@ internal static class Flood
         double cpu = Clock.Cpu();
         double start = Clock.Now();
         long started = Stopwatch.GetTimestamp();
+        Console.WriteLine(FormattableString.Invariant($"START {start:R}")); // for a harness that ends the flood itself
         double countEnd = 0;
         while (sent < limit)
         {

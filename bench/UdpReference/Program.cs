@@ -26,7 +26,20 @@ internal static class Program
                        ReceiveFrom + SendTo back to the sender.
           echo-client  --port P [--host 127.0.0.1] --count N [--size 64] [--timeout 60]
                        N round trips, one outstanding; a reply lost for a second is sent again.
+          batch-flood  --port P [--host 127.0.0.1] --count N [--size 64] [--batch 64] [--timeout 60]
+                       sendmmsg of one payload over a connected socket (Linux).
+          batch-echo   [--port 0] [--host 127.0.0.1] --count N [--batch 16] [--timeout 60]
+                       recvmmsg a batch, answer it with one sendmmsg (Linux).
+        Multicast: receive --group G --interface 127.0.0.1 joins G on lo; flood --group G
+        --interface 127.0.0.1 sends to G out of lo (TTL 0). Only with the loopback interface.
         """;
+
+    /// <summary>The IPv4 multicast group of --group, or null.</summary>
+    internal static IPAddress? Group(Arguments options) =>
+        options.Text("group", "") is { Length: > 0 } group ? IPAddress.Parse(group) : null;
+
+    private static bool IsGroup(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
     private static int Main(string[] args)
     {
@@ -44,6 +57,14 @@ internal static class Program
             return 64;
         }
 
+        // Multicast only out of (and joined on) the loopback interface, named by its address.
+        if (options.Text("group", "") is { Length: > 0 } group &&
+            (!IsGroup(IPAddress.Parse(group)) || !IPAddress.TryParse(options.Text("interface", ""), out IPAddress? lo) || !IPAddress.IsLoopback(lo)))
+        {
+            Console.Error.WriteLine($"ERROR DestinationNotAllowed {group} needs to be an IPv4 group and --interface 127.0.0.1.");
+            return 64;
+        }
+
         try
         {
             return args[0] switch
@@ -52,6 +73,8 @@ internal static class Program
                 "receive" => Receiver.Run(host, options),
                 "echo-server" => EchoServer.Run(host, options),
                 "echo-client" => EchoClient.Run(host, options),
+                "batch-flood" => Batch.Flood(host, options),
+                "batch-echo" => Batch.Echo(host, options),
                 _ => throw new ArgumentException($"Unknown mode '{args[0]}'."),
             };
         }

@@ -13,6 +13,7 @@ internal static class Receiver
         long count = options.Required("count");
         int receiveBuffer = (int)options.Number("rcvbuf", 0);
         double timeout = options.Real("timeout", 60);
+        double idle = options.Real("idle", 0);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (receiveBuffer > 0)
@@ -20,9 +21,22 @@ internal static class Receiver
             socket.ReceiveBufferSize = receiveBuffer;
         }
 
-        socket.Bind(new IPEndPoint(host, (int)options.Number("port", 0)));
+        IPAddress? group = Program.Group(options);
+        if (group is null)
+        {
+            socket.Bind(new IPEndPoint(host, (int)options.Number("port", 0)));
+        }
+        else
+        {
+            // Joined on the loopback interface (--interface 127.0.0.1), bound to the group's port.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(IPAddress.Any, (int)options.Number("port", 0)));
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership,
+                new MulticastOption(group, IPAddress.Parse(options.Text("interface", "127.0.0.1"))));
+        }
+
         // Wakes a blocked receive once a second to look at the deadline; costs nothing while data flows.
-        socket.ReceiveTimeout = 1000;
+        socket.ReceiveTimeout = idle > 0 ? (int)(idle * 1000) : 1000;
         Console.WriteLine($"LISTENING {((IPEndPoint)socket.LocalEndPoint!).Port}");
 
         byte[] buffer = GC.AllocateUninitializedArray<byte>(65536);
@@ -43,6 +57,11 @@ internal static class Receiver
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
             {
+                if (idle > 0 && received > 0)
+                {
+                    break; // --idle: the stream is over (the receive timeout is the idle time)
+                }
+
                 continue;
             }
 

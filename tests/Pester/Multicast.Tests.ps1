@@ -6,6 +6,11 @@ BeforeDiscovery {
     $netns = Test-CanCreateNetworkNamespace
     $canNetns = $netns.CanCreate
     $netnsNote = if ($canNetns) { '' } else { " [skipped: $($netns.Reason)]" }
+    $missing = @('tcpdump', 'socat', 'bridge' | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction Ignore) })
+    if ($canNetns -and $missing) {
+        $canNetns = $false
+        $netnsNote = " [skipped: $($missing -join ', ') not installed (.ci/run installs them)]"
+    }
 }
 
 BeforeAll {
@@ -183,5 +188,152 @@ Describe 'Bad multicast input: a clear error, nothing joined, no socket left' {
         "$err" | Should -Match '-InterfaceName'
         $groups | Where-Object { Test-LoMember $_ } | Should -BeNullOrEmpty
         Test-UdpPortFree $port -Address 0.0.0.0 | Should -BeTrue
+    }
+}
+
+Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E behind a second one$netnsNote" -Skip:(-not $canNetns) {
+    BeforeAll {
+        $domain = New-TestBroadcastDomain -Prefix ('mc' + (Get-Random -Minimum 1000 -Maximum 9999)) -HostCount 4 -IsolatedHostCount 1 -MulticastSnooping -LinkBridges
+        $pwsh = @(Get-PwshCommand)
+        $port = 7800
+        $a = $domain.GetHost('a')
+
+        # PSUdp in a host's own pwsh; the script prints what the test reads.
+        function Start-PSUdp([string] $HostName, [string] $Script) {
+            Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $Script"))
+        }
+        function Invoke-PSUdp([string] $HostName, [string] $Script) {
+            @(Receive-TestProcessOutput (Start-PSUdp $HostName $Script) -Wait -TimeoutSeconds 60)
+        }
+        # A PSUdp listener job in each named host: LISTENING once joined, a GOT line per datagram at its end.
+        function Start-Listener([string[]] $HostNames, [string] $Arguments, [string] $Cmdlet = 'Receive-UdpDatagram') {
+            $started = [ordered]@{}
+            foreach ($n in $HostNames) {
+                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text }; 'STATE ' + `$j.State"
+            }
+            foreach ($n in $HostNames) { Wait-TestPeerListening $started[$n] -TimeoutSeconds 60 | Should -Be $port }
+            $started
+        }
+        function Receive-Listener($Process) { @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60 | Where-Object { $_ -like 'GOT *' }) }
+
+        # Whether the bridge forwards the group to a host's port (its snooping table).
+        function Test-Forwarded([string] $HostName, [string] $Group) {
+            $table = @(& ip netns exec $domain.BridgeNamespace bridge mdb show 2>$null)
+            [bool] ($table -match "port v$HostName grp $([regex]::Escape($Group))( |$)")
+        }
+        function Wait-Forwarded([string[]] $HostNames, [string] $Group, [bool] $Forwarded = $true) {
+            foreach ($n in $HostNames) {
+                Wait-Until { (Test-Forwarded $n $Group) -eq $Forwarded } -Seconds 15 | Should -BeTrue -Because "the bridge must $(if (-not $Forwarded) { 'stop forwarding' } else { 'forward' }) $Group to $n"
+            }
+        }
+        # tcpdump on a host's eth0 (bounded by timeout), ready once it says it listens.
+        function Start-Capture([string] $HostName, [string] $Group) {
+            $p = Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList 'timeout', '30', 'tcpdump', '-i', 'eth0', '-n', '-l', "udp port $port and dst $Group"
+            $null = Wait-TestProcessOutput $p 'listening on eth0' -Stream Error -TimeoutSeconds 20
+            $p
+        }
+        function Stop-Capture($Process, [string] $Group) {
+            @(Stop-TestProcess $Process -PassThru | Where-Object { $_ -match " > $([regex]::Escape($Group))\.$port`: UDP" }).Count
+        }
+        function Send-Python([string] $HostName, [string] $Group, [string] $Text, [string[]] $Extra = @()) {
+            $r = Invoke-TestPeer udp_multicast (@('send', '--group', $Group, '--port', $port, '--interface', 'eth0', '--text', $Text) + $Extra) -TestHost $domain.GetHost($HostName)
+            $r.Output | Should -Match '^SENT ' -Because ($r.Error -join "`n")
+        }
+        function Get-Membership([string] $HostName, [string] $Group) {
+            @(Invoke-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ip, maddr, show, dev, eth0) -match "\b$([regex]::Escape($Group))$"
+        }
+    }
+    AfterAll { Remove-TestBroadcastDomain $domain }
+
+    It 'A sends to a group that B and C joined: B and C receive it, D and E do not see it on their wire' {
+        $group = '239.1.2.3'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        $c = Start-Listener 'c' "-MulticastGroup $group -Count 1 -TimeoutSeconds 30"   # the system's choice: eth0
+        Wait-Forwarded 'b', 'c' $group
+        $captures = [ordered]@{ b = Start-Capture 'b' $group; d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
+        Send-Python 'a' $group 'to the group'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group to the group"
+        Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group to the group"
+        Stop-Capture $captures.b $group | Should -Be 1 -Because 'the capture works: B, a member, sees it'
+        Stop-Capture $captures.d $group | Should -Be 0 -Because 'D never joined'
+        Stop-Capture $captures.e $group | Should -Be 0 -Because 'E, behind the second bridge, never joined'
+    }
+
+    It 'a source-specific join on B for A receives A''s datagrams and not C''s' {
+        $group = '232.1.2.3'
+        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.Address) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        Send-Python 'c' $group 'from C'
+        Send-Python 'a' $group 'from A'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from A"
+    }
+
+    It 'after B stops, its membership is gone and the bridge no longer forwards the group to it' {
+        $group = '239.1.2.5'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        $c = Start-Listener 'c' "-MulticastGroup $group -InterfaceName eth0 -Count 2 -TimeoutSeconds 40"
+        Wait-Forwarded 'b', 'c' $group
+        Get-Membership 'b' $group | Should -Not -BeNullOrEmpty
+        Send-Python 'a' $group 'first'
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group first"
+        Get-Membership 'b' $group | Should -BeNullOrEmpty -Because 'B left the group when -Count ended it'
+        Wait-Forwarded 'b' $group -Forwarded $false
+        Test-Forwarded 'c' $group | Should -BeTrue -Because 'C is still a member'
+        $capture = Start-Capture 'b' $group
+        Send-Python 'a' $group 'second'
+        Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group first", "GOT $($a.Address) $group second"
+        Stop-Capture $capture $group | Should -Be 0 -Because 'the leave was processed'
+    }
+
+    It 'IPv6: A sends to ff15::1:5 that B and C joined on eth0; D and E do not see it' {
+        $group = 'ff15::1:5'
+        $listeners = Start-Listener 'b', 'c' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b', 'c' $group
+        $captures = [ordered]@{ d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
+        Send-Python 'a' $group 'to the IPv6 group'
+        foreach ($n in 'b', 'c') {
+            Receive-Listener $listeners[$n] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group to the IPv6 group"
+        }
+        Stop-Capture $captures.d $group | Should -Be 0
+        Stop-Capture $captures.e $group | Should -Be 0
+    }
+
+    It 'IPv6: a source-specific join on B for A''s link-local address receives A''s datagrams and not C''s' {
+        $group = 'ff35::8000:1'
+        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.LinkLocalAddress) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        Send-Python 'c' $group 'from C'
+        Send-Python 'a' $group 'from A'
+        Receive-Listener $b['b'] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group from A"
+    }
+
+    It 'the echo in B answers a datagram to its group from B''s unicast address, to A''s' {
+        $group = '239.1.2.7'
+        $null = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30" 'Start-UdpEcho'
+        Wait-Forwarded 'b' $group
+        $r = Invoke-TestPeer udp_multicast 'request', '--group', $group, '--port', $port, '--interface', 'eth0', '--text', 'echo me', '--timeout', '3' -TestHost $a
+        $replies = @($r.Output | Where-Object { $_ -like 'REPLY *' })
+        $replies | Should -Be "REPLY $($domain.GetHost('b').Address) $port $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('echo me')).ToLower()) $($a.Address)"
+    }
+
+    It 'socat sends to the group (ip-multicast-if): PSUdp in B receives it' {
+        $group = '239.1.2.8'
+        $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+        Wait-Forwarded 'b' $group
+        $r = Invoke-InTestHost -TestHost $a -ArgumentList socat, '-u', 'SYSTEM:printf from-socat', "UDP4-DATAGRAM:${group}:$port,ip-multicast-if=$($a.Address)" -PassThru
+        $r.ExitCode | Should -Be 0 -Because ($r.Error -join "`n")
+        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from-socat"
+    }
+
+    It 'an interface that is down, and a join without a route to choose an interface by, fail with their ids' {
+        $d = $domain.GetHost('d')
+        $null = Invoke-InTestHost -TestHost $d -ArgumentList ip, link, add, down0, type, veth, peer, name, down1
+        $lines = Invoke-PSUdp 'd' "foreach (`$case in @{ MulticastGroup = '239.1.2.9'; InterfaceName = 'down0' }) { try { Receive-UdpDatagram -Port $port -TimeoutSeconds 1 @case } catch { 'ERR ' + `$_.FullyQualifiedErrorId } }"
+        $lines | Should -Contain 'ERR InterfaceDown,PSUdp.Commands.ReceiveUdpDatagramCommand'
+        # The bridges' own namespace has lo only: no route tells the kernel where 239.1.2.9 is.
+        $p = Start-InTestHost -TestHost $domain.BridgeNamespace -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module PSUdp; try { Receive-UdpDatagram -Port $port -MulticastGroup 239.1.2.9 -TimeoutSeconds 1 } catch { 'ERR ' + `$_.FullyQualifiedErrorId; 'MSG ' + `$_ }; 'MEMBERS ' + @(ip maddr show | Select-String '239\.1\.2\.9').Count"))
+        $lines = @(Receive-TestProcessOutput $p -Wait -TimeoutSeconds 60)
+        $lines | Should -Contain 'ERR MulticastJoinRefused,PSUdp.Commands.ReceiveUdpDatagramCommand'
+        $lines | Should -Contain 'MEMBERS 0'
     }
 }

@@ -159,11 +159,17 @@ function New-TestBroadcastDomain {
         up and, unless -NoDefaultRoute, 'default dev eth0': Linux routes 255.255.255.255 by a normal
         route lookup, so without a default route (and without SO_BINDTODEVICE or a bound local
         address) sending to 255.255.255.255 fails with ENETUNREACH.
+        With -MulticastSnooping the bridges forward a group only to the ports whose hosts joined it
+        (IGMPv3/MLDv2 snooping, with br0 as the querier, asking every second), hosts have IPv6
+        link-local addresses usable at once (no duplicate address detection), and the call returns
+        once the querier counts as present. With -LinkBridges br1 hangs off br0 (a veth between
+        them), so the isolated hosts sit behind a second bridge instead of on a wire of their own.
         On failure it removes what it made and throws.
     .OUTPUTS
         PSUdp.Test.BroadcastDomain: Prefix, BridgeNamespace, Namespaces, Hosts (Name, Namespace,
         Address, PrefixLength, InterfaceName, BroadcastAddress, Isolated), InterfaceName,
         Network, PrefixLength, BroadcastAddress, LimitedBroadcastAddress; method GetHost('b').
+        With -MulticastSnooping each host also has LinkLocalAddress (its fe80:: address on eth0).
     #>
     [CmdletBinding()]
     param(
@@ -172,7 +178,9 @@ function New-TestBroadcastDomain {
         [string] $Prefix = ('t' + [System.IO.Path]::GetRandomFileName().Substring(0, 5).Replace('.', 'x')),
         [ValidateRange(1, 20)] [int] $HostCount = 3,
         [ValidateRange(0, 5)] [int] $IsolatedHostCount = 0,
-        [switch] $NoDefaultRoute
+        [switch] $NoDefaultRoute,
+        [switch] $MulticastSnooping,
+        [switch] $LinkBridges
     )
     $letters = 'abcdefghijklmnopqrstuvwxyz'
     $bridgeNs = "${Prefix}br"
@@ -204,11 +212,22 @@ function New-TestBroadcastDomain {
         $null = Invoke-IpCommand netns add $bridgeNs
         $created.Add($bridgeNs)
         $null = Invoke-IpCommand -n $bridgeNs link set lo up
+        if ($MulticastSnooping) { Disable-DuplicateAddressDetection $bridgeNs 'default' }
         $bridges = @('br0') + @(if ($IsolatedHostCount) { 'br1' })
         foreach ($bridge in $bridges) {
             # STP is off by default, so a port forwards as soon as it is up.
             $null = Invoke-IpCommand -n $bridgeNs link add $bridge type bridge
+            if ($MulticastSnooping) {
+                # Queries every second, an answer expected within one: memberships are learnt and
+                # forgotten in seconds rather than minutes. IGMPv3/MLDv2 for source-specific joins.
+                $null = Invoke-IpCommand -n $bridgeNs link set $bridge type bridge mcast_snooping 1 mcast_igmp_version 3 mcast_mld_version 2 mcast_query_interval 100 mcast_query_response_interval 100 mcast_last_member_interval 50
+            }
             $null = Invoke-IpCommand -n $bridgeNs link set $bridge up
+        }
+        if ($LinkBridges -and $IsolatedHostCount) {
+            $null = Invoke-IpCommand -n $bridgeNs link add up0 type veth peer name up1
+            $null = Invoke-IpCommand -n $bridgeNs link set up0 master br0 up
+            $null = Invoke-IpCommand -n $bridgeNs link set up1 master br1 up
         }
         foreach ($h in $plan) {
             $null = Invoke-IpCommand netns add $h.Namespace
@@ -218,6 +237,7 @@ function New-TestBroadcastDomain {
             $null = Invoke-IpCommand -n $bridgeNs link set $h.BridgePort master $h.Bridge up
             $null = Invoke-IpCommand -n $h.Namespace link set lo up
             $null = Invoke-IpCommand -n $h.Namespace addr add "$($h.Address)/$script:PrefixLength" brd + dev $script:InterfaceName
+            if ($MulticastSnooping) { Disable-DuplicateAddressDetection $h.Namespace $script:InterfaceName }
             $null = Invoke-IpCommand -n $h.Namespace link set $script:InterfaceName up
             if (-not $NoDefaultRoute) {
                 $null = Invoke-IpCommand -n $h.Namespace route add default dev $script:InterfaceName
@@ -232,6 +252,15 @@ function New-TestBroadcastDomain {
                 if ([DateTime]::UtcNow -gt $deadline) { throw "eth0 in $($h.Namespace) did not come up: $link" }
                 Start-Sleep -Milliseconds 50
             }
+        }
+        if ($MulticastSnooping) {
+            foreach ($h in $plan) {
+                $h | Add-Member -NotePropertyName LinkLocalAddress -NotePropertyValue (Get-LinkLocalAddress $h.Namespace)
+            }
+            # The querier is set once the intervals are short (it counts as present one response
+            # interval after it is set); until then the bridge floods every group to every port.
+            $null = Invoke-IpCommand -n $bridgeNs link set br0 type bridge mcast_querier 1
+            Start-Sleep -Milliseconds 2500
         }
     }
     catch {
@@ -252,6 +281,7 @@ function New-TestBroadcastDomain {
         BroadcastAddress        = "$script:Subnet.255"
         LimitedBroadcastAddress = '255.255.255.255'
         DefaultRoute            = -not $NoDefaultRoute
+        MulticastSnooping       = [bool] $MulticastSnooping
     }
     $domain | Add-Member -MemberType ScriptMethod -Name GetHost -Value {
         param([string] $Name)
@@ -260,6 +290,22 @@ function New-TestBroadcastDomain {
         $found
     }
     $domain
+}
+
+function Disable-DuplicateAddressDetection([string] $Namespace, [string] $Device) {
+    # An IPv6 address is usable at once, not after a second of duplicate address detection.
+    $null = & ip netns exec $Namespace sysctl -qw "net.ipv6.conf.$Device.accept_dad=0" 2>&1
+}
+
+function Get-LinkLocalAddress([string] $Namespace) {
+    # The fe80:: address the kernel gave eth0 (bounded wait: it appears when the link is up).
+    $deadline = [DateTime]::UtcNow.AddSeconds(5)
+    while ($true) {
+        $line = @(Invoke-IpCommand -n $Namespace -6 -o addr show dev $script:InterfaceName scope link) | Select-Object -First 1
+        if ("$line" -match 'inet6 (fe80::[0-9a-f:]+)/64' -and "$line" -notmatch 'tentative') { return $Matches[1] }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "eth0 in $Namespace has no usable link-local address: $line" }
+        Start-Sleep -Milliseconds 50
+    }
 }
 
 function Remove-TestBroadcastDomain {
@@ -600,7 +646,7 @@ function Start-TestPeer {
     [OutputType([System.Diagnostics.Process])]
     param(
         [Parameter(Mandatory, Position = 0)]
-        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof')]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast')]
         [string] $Name,
         [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
         [object] $TestHost
@@ -620,7 +666,7 @@ function Invoke-TestPeer {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, Position = 0)]
-        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof')]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast')]
         [string] $Name,
         [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
         [object] $TestHost,

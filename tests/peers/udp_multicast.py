@@ -13,6 +13,9 @@
     udp_multicast.py send --group G --port P --interface IF (--text T | --hex H) [--ttl N] [--loop]
         Sends one datagram to G out of IF (IP_MULTICAST_IF / IPV6_MULTICAST_IF) and prints
         SENT <group> <port> <length>.
+    udp_multicast.py request --group G --port P --interface IF (--text T | --hex H) [--timeout S]
+        Sends like send, then prints REPLY <src addr> <src port> <payload hex> <dst addr> for every
+        reply that comes back (to its unicast address) within --timeout, and DONE <n>.
     udp_multicast.py respond --group G --port P --interface IF --text T [--timeout S]
         Joins like receive and answers every datagram with T, unicast to its sender, as an SSDP
         device answers M-SEARCH; prints LISTENING <port>, ANSWERED <src addr> <src port> per
@@ -122,7 +125,33 @@ def serve(args, answer):
         sock.close()
 
 
-def send(args, payload):
+def request(args, payload):
+    sock = send(args, payload, keep=True)
+    family = family_of_group(args.group)
+    if family == socket.AF_INET:
+        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    else:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+    deadline = time.monotonic() + args.timeout
+    count = 0
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([sock], [], [], left)
+            if not ready:
+                continue
+            data, ancdata, _, source = sock.recvmsg(65535, 1024)
+            count += 1
+            dst, _, _ = arrival(ancdata, family)
+            peerlib.emit("REPLY", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), dst)
+    finally:
+        peerlib.emit("DONE", count)
+        sock.close()
+
+
+def send(args, payload, keep=False):
     inside_namespace = peerlib.current_netns() is not None
     if not inside_namespace and args.interface != "lo":
         peerlib.error("DestinationNotAllowed", "outside a test network namespace, multicast leaves only through lo")
@@ -143,12 +172,15 @@ def send(args, payload):
         target = (args.group, args.port, 0, index)
     sock.sendto(payload, target)
     peerlib.emit("SENT", args.group, args.port, len(payload))
+    if keep:
+        return sock
     sock.close()
+    return None
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["receive", "send", "respond"])
+    parser.add_argument("mode", choices=["receive", "send", "request", "respond"])
     parser.add_argument("--group", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interface", default=None)
@@ -160,10 +192,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     payload = peerlib.payload_from_args(parser, args)
-    if args.mode == "send":
+    if args.mode in ("send", "request"):
         if not args.interface:
-            parser.error("send needs --interface")
-        send(args, payload)
+            parser.error("%s needs --interface" % args.mode)
+        (send if args.mode == "send" else request)(args, payload)
     else:
         serve(args, payload if args.mode == "respond" else None)
     return 0

@@ -1,0 +1,536 @@
+<#
+.SYNOPSIS
+    The scenarios of what PSUdp grew after its first benchmark (issue 16): load generation, the
+    echo flood against a batching C# server, multicast receive on lo, Test-UdpConnection, the
+    per-datagram arrival facts, capture files, and the targets of those. The machinery (processes,
+    counters, runs) is bench/Benchmark.psm1's.
+
+    A scenario whose cmdlet or parameter this build of PSUdp does not have yields one row that
+    says "not available" instead of failing.
+#>
+Set-StrictMode -Version Latest
+
+# What the built module offers: cmdlet name -> parameter names, read once in a child pwsh.
+$script:Surface = $null
+
+function Get-PSUdpSurface {
+    if ($null -eq $script:Surface) {
+        $config = Get-BenchConfig
+        # Cmdlet name -> parameter names, and 'UdpDatagram' -> the datagram's properties.
+        $script = 'Import-Module PSUdp; $s = @{}; Get-Command -Module PSUdp -CommandType Cmdlet | ForEach-Object { $s[$_.Name] = @($_.Parameters.Keys) }; $s["UdpDatagram"] = @([PSUdp.UdpDatagram].GetProperties().Name); "SURFACE " + ($s | ConvertTo-Json -Compress -Depth 3)'
+        $done = Complete-BenchProcess (Start-BenchProcess (@($config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $script))) 120 -Kill:$false
+        $script:Surface = @{}
+        if ("$($done.Output)" -match 'SURFACE (\{.*\})') { $script:Surface = $Matches[1] | ConvertFrom-Json -AsHashtable }
+    }
+    $script:Surface
+}
+
+# True when the built PSUdp has the cmdlet and every one of the parameters.
+function Test-PSUdpSurface {
+    param([string] $Cmdlet, [string[]] $Parameter = @())
+    $surface = Get-PSUdpSurface
+    if (-not $surface.ContainsKey($Cmdlet)) { return $false }
+    foreach ($name in $Parameter) { if ($surface[$Cmdlet] -notcontains $name) { return $false } }
+    $true
+}
+
+# One row that says why a case was not measured.
+function New-NotAvailableRun {
+    param([string] $Section, [string] $Case, [string] $Contender, [string] $Why)
+    $run = New-Run -Section $Section -Case $Case -Contender ([pscustomobject]@{ Name = $Contender; Kind = 'psudp' }) -Unit ''
+    $run.Problem = "not available: $Why"
+    $run
+}
+
+# A socket bound on loopback that is never read: the sink of the unpaced senders.
+function New-Sink {
+    $sink = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp')
+    $sink.ReceiveBufferSize = 4096
+    $sink.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+    $sink
+}
+
+# ---------------------------------------------------------------------------------------------
+# Load generation
+# ---------------------------------------------------------------------------------------------
+
+# One payload N times as fast as it goes: the C# SendTo loop (the reference), the C# sendmmsg
+# loop, and Send-UdpDatagram -RepeatCount N, into a sink that is never read.
+function Invoke-LoadRun {
+    param([int] $Count)
+    $contenders = @(
+        [pscustomobject]@{ Name = 'C# SendTo loop'; Kind = 'csharp'; IsReference = $true }
+        [pscustomobject]@{ Name = 'C# sendmmsg loop, 64 per call'; Kind = 'csharp-batch' }
+        [pscustomobject]@{ Name = "Send-UdpDatagram -RepeatCount $($Count.ToString('N0'))"; Kind = 'psudp'; Target = $true }
+    )
+    $config = Get-BenchConfig
+    foreach ($contender in $contenders) {
+        $case = '64 B, unpaced'
+        if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Send-UdpDatagram' 'RepeatCount')) {
+            New-NotAvailableRun 'Load' $case $contender.Name 'Send-UdpDatagram has no -RepeatCount'
+            continue
+        }
+        Write-Host "  Load unpaced: $($contender.Name)"
+        $run = New-Run -Section 'Load' -Case $case -Contender $contender -Unit 'dg/s'
+        $sink = New-Sink
+        try {
+            $port = $sink.LocalEndPoint.Port
+            $timeout = [Math]::Min(600, [Math]::Max(30, $Count / 20000))
+            $command = switch ($contender.Kind) {
+                'csharp' { Get-FloodCommand -Port $port -Count $Count -Size 64 -TimeoutSeconds $timeout }
+                'csharp-batch' { @($config.Reference) + @('batch-flood', '--port', $port, '--count', $Count, '--size', 64, '--batch', 64, '--timeout', $timeout) }
+                'psudp' { Get-PSUdpCommand -Scenario Load -Port $port -Count $Count -TimeoutSeconds $timeout }
+            }
+            $done = Complete-BenchProcess (Start-BenchProcess $command) ($timeout + 60)
+        }
+        finally { $sink.Dispose() }
+        $run.Problem = $done.Problem
+        if ($done.Result) {
+            $run.Value = $done.Result.rate
+            $run.Sent = if ($done.Result.ContainsKey('sent')) { $done.Result.sent } else { $done.Result.delivered }
+            if ($done.Result.ContainsKey('systemCalls')) { $run.Extra['per call'] = $run.Sent / [Math]::Max(1, $done.Result.systemCalls) }
+            elseif ($done.Result.ContainsKey('calls')) { $run.Extra['per call'] = $run.Sent / [Math]::Max(1, $done.Result.calls) }
+            Set-CostFigure $run $done.Result ([double]$run.Sent)
+        }
+        $run
+    }
+}
+
+# Send-UdpDatagram -RatePerSecond R -DurationSeconds D into bench/pace_receiver.py, which counts
+# the datagrams by their kernel receive timestamps: the achieved rate, and the most datagrams in
+# any 10 ms window against the rate's share of 10 ms.
+function Invoke-PacedLoadRun {
+    param([double] $Rate, [double] $Seconds)
+    $name = 'Send-UdpDatagram -RatePerSecond {0:N0} -DurationSeconds {1:0.#}' -f $Rate, $Seconds
+    $case = '{0:N0}/s for {1:0.#} s' -f $Rate, $Seconds
+    if (-not (Test-PSUdpSurface 'Send-UdpDatagram' 'RatePerSecond', 'DurationSeconds')) {
+        return New-NotAvailableRun 'Paced load' $case $name 'Send-UdpDatagram has no -RatePerSecond'
+    }
+    $config = Get-BenchConfig
+    $run = New-Run -Section 'Paced load' -Case $case -Contender ([pscustomobject]@{ Name = $name; Kind = 'psudp'; Target = $true }) -Unit 'dg/s'
+    $port = Get-ClosedUdpPort
+    $receiver = Start-BenchProcess @($config.Python, "$($config.Root)/bench/pace_receiver.py", '--port', $port, '--timeout', ($Seconds + 60), '--idle', 2)
+    Wait-UdpPort $port $receiver
+    $sender = Complete-BenchProcess (Start-BenchProcess (Get-PSUdpCommand -Scenario Load -Port $port -Count 1 -TimeoutSeconds ($Seconds + 60) -Extra @('-Rate', $Rate, '-Duration', $Seconds))) ($Seconds + 90)
+    $received = Complete-BenchProcess $receiver 60
+    $run.Problem = @($sender.Problem, $received.Problem | Where-Object { $_ }) -join '; '
+    if (-not $received.Result -or -not $sender.Result) { return $run }
+    $run.Value = $received.Result.rate
+    $run.Sent = $sender.Result.delivered
+    $run.Delivered = $received.Result.received
+    $share = $Rate * $received.Result.window
+    $run.Extra['rate error %'] = 100 * ($received.Result.rate / $Rate - 1)
+    $run.Extra['sender rate'] = $sender.Result.rate
+    $run.Extra['max 10 ms'] = $received.Result.maxWindow
+    $run.Extra['max 10 ms / share'] = $received.Result.maxWindow / $share
+    $run.Loss = ($run.Sent - $run.Delivered) / [Math]::Max(1, $run.Sent)
+    Set-CostFigure $run $sender.Result ([double]$run.Sent)
+    $run
+}
+
+# ---------------------------------------------------------------------------------------------
+# Multicast receive on lo
+# ---------------------------------------------------------------------------------------------
+
+# The C# flood sends to a group out of lo (TTL 0) until the receiver has taken N: a C# receiver
+# joined on lo, and Receive-UdpDatagram -MulticastGroup -InterfaceName lo. The rate is N / (the
+# receiver's end - the flood's start); loss is the kernel's drops (RcvbufErrors) and PSUdp's over
+# what was offered. Multicast has no ICMP port unreachable, so the harness ends the flood.
+function Invoke-MulticastRun {
+    param([int] $Count, [int] $Round)
+    $group = '239.255.{0}.{1}' -f (77 + $Round % 100), (1 + $Round % 200)
+    $contenders = @(
+        [pscustomobject]@{ Name = 'C# receiver joined on lo, 4 MiB buffer'; Kind = 'csharp'; IsReference = $true }
+        [pscustomobject]@{ Name = 'Receive-UdpDatagram -MulticastGroup -InterfaceName lo | Measure-Object'; Kind = 'psudp'; Target = $true }
+    )
+    $config = Get-BenchConfig
+    foreach ($contender in $contenders) {
+        $case = '64 B, one group on lo'
+        if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Receive-UdpDatagram' 'MulticastGroup', 'InterfaceName')) {
+            New-NotAvailableRun 'Multicast' $case $contender.Name 'Receive-UdpDatagram has no -MulticastGroup'
+            continue
+        }
+        Write-Host "  Multicast: $($contender.Name)"
+        $run = New-Run -Section 'Multicast' -Case $case -Contender $contender -Unit 'dg/s'
+        $port = Get-ClosedUdpPort
+        $timeout = [Math]::Min(600, [Math]::Max(15, $Count / 50000))
+        $command = switch ($contender.Kind) {
+            'csharp' { @($config.Reference) + @('receive', '--group', $group, '--interface', '127.0.0.1', '--port', $port, '--count', $Count, '--rcvbuf', 4194304, '--timeout', $timeout) }
+            'psudp' { Get-PSUdpCommand -Scenario Multicast -Port $port -Count $Count -TimeoutSeconds $timeout -Extra @('-Group', $group) }
+        }
+        $before = Get-UdpCounter
+        $receiver = Start-BenchProcess $command
+        Wait-UdpPort $port $receiver
+        Start-Sleep -Milliseconds 200   # the join follows the bind
+        $flood = Start-BenchProcess (@($config.Reference) + @('flood', '--group', $group, '--interface', '127.0.0.1', '--port', $port, '--count', (3 * $Count), '--size', 64, '--timeout', $timeout))
+        $received = Complete-BenchProcess $receiver ($timeout + 30)
+        $sender = Complete-BenchProcess $flood 0 -Kill
+        $after = Get-UdpCounter
+        $run.Problem = $received.Problem
+        $start = if ("$($sender.Output)" -match 'START (\S+)') { [double]::Parse($Matches[1], [cultureinfo]::InvariantCulture) }
+        if (-not $received.Result -or $null -eq $start) { $run.Problem = "$($run.Problem) no result"; $run; continue }
+        $delivered = if ($contender.Kind -eq 'csharp') { $received.Result.received } else { $received.Result.delivered }
+        $dropped = if ($contender.Kind -eq 'psudp') { $received.Result.dropped } else { 0 }
+        $run.Delivered = $delivered
+        $run.DroppedByPSUdp = $dropped
+        $run.DroppedByKernel = $after.RcvbufErrors - $before.RcvbufErrors
+        $run.Value = $delivered / [Math]::Max($received.Result.end - $start, 1e-6)
+        $run.Loss = ($dropped + $run.DroppedByKernel) / [Math]::Max($delivered + $dropped + $run.DroppedByKernel, 1)
+        Set-CostFigure $run $received.Result ([double]$delivered)
+        $run
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Test-UdpConnection
+# ---------------------------------------------------------------------------------------------
+
+# 1,000 consecutive loopback ports that nothing has bound, from a random start.
+function Get-FreePortRange {
+    param([int] $Length = 1000)
+    $bound = [System.Collections.Generic.HashSet[int]]::new()
+    foreach ($file in '/proc/net/udp', '/proc/net/udp6') {
+        foreach ($line in [IO.File]::ReadAllLines($file) | Select-Object -Skip 1) {
+            $local = ($line.Trim() -split '\s+')[1]
+            [void] $bound.Add([Convert]::ToInt32(($local -split ':')[-1], 16))
+        }
+    }
+    for ($try = 0; $try -lt 100; $try++) {
+        $first = Get-Random -Minimum 20000 -Maximum (60000 - $Length)
+        if (-not @($first..($first + $Length - 1) | Where-Object { $bound.Contains($_) }).Count) { return $first }
+    }
+    throw "No $Length free consecutive UDP ports."
+}
+
+# nmap's verdicts as PSUdp names them.
+$script:NmapVerdict = @{ 'open' = 'Open'; 'closed' = 'Closed'; 'filtered' = 'Filtered'; 'open|filtered' = 'OpenOrFiltered' }
+
+# A sweep of 1,000 loopback ports, with a C# echo server and dnsmasq (its own config, on the
+# test's port) among closed ones: Test-UdpConnection against nmap -sU -T4. The figure is the
+# time the sweep took (for PSUdp the cmdlet's own, timed in its process; nmap's from start to
+# exit); the detail counts the verdicts and the ports where the two disagree.
+function Invoke-ProbeSweepRun {
+    param([int] $Count)
+    $case = '{0:N0} loopback ports, echo and dnsmasq among them' -f $Count
+    $name = 'Test-UdpConnection -ComputerName 127.0.0.1 -Port <range>'
+    $nmap = Get-Command nmap -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    $dnsmasq = Get-Command dnsmasq -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $nmap -or -not $dnsmasq) { return New-NotAvailableRun 'Probe' $case $name 'nmap or dnsmasq is not installed' }
+    if (-not (Test-PSUdpSurface 'Test-UdpConnection')) { return New-NotAvailableRun 'Probe' $case $name 'this PSUdp has no Test-UdpConnection' }
+    $config = Get-BenchConfig
+    $first = Get-FreePortRange -Length $Count
+    $last = $first + $Count - 1
+    $dir = Join-Path $config.Root 'output/bench'
+    New-Item -ItemType Directory -Force $dir | Out-Null
+    Set-Content "$dir/dnsmasq.conf" "no-resolv`nno-hosts`nlisten-address=127.0.0.1`nbind-interfaces`naddress=/bench.test/127.0.0.1"
+    $echo = Start-BenchProcess (@($config.Reference) + @('echo-server', '--port', ($first + 100), '--count', 1000000, '--timeout', 300))
+    $dns = Start-BenchProcess @($dnsmasq.Source, '--keep-in-foreground', "--conf-file=$dir/dnsmasq.conf", "--port=$($first + 200)", '--pid-file=', '--user=root')
+    try {
+        Wait-UdpPort ($first + 100) $echo
+        Wait-UdpPort ($first + 200) $dns
+        $nmapRun = New-Run -Section 'Probe' -Case $case -Contender ([pscustomobject]@{ Name = 'nmap -sU -T4 -n -Pn'; Kind = 'nmap'; IsReference = $true }) -Unit 's'
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $scan = Complete-BenchProcess (Start-BenchProcess @($nmap.Source, '-sU', '-T4', '-n', '-Pn', '-p', "$first-$last", '127.0.0.1', '-oX', '-')) 600 -Kill:$false
+        $nmapRun.Value = $clock.Elapsed.TotalSeconds
+        $nmapVerdicts = @{}
+        $xml = [xml]$scan.Output
+        $extra = $xml.nmaprun.host.ports.extraports
+        foreach ($port in $first..$last) { $nmapVerdicts[$port] = if ($extra) { $script:NmapVerdict[@($extra)[0].state] } else { 'Closed' } }
+        foreach ($port in @($xml.nmaprun.host.ports.port)) { if ($port) { $nmapVerdicts[[int]$port.portid] = $script:NmapVerdict[$port.state.state] } }
+        foreach ($group in $nmapVerdicts.Values | Group-Object) { $nmapRun.Extra[$group.Name] = $group.Count }
+        $nmapRun
+
+        $run = New-Run -Section 'Probe' -Case $case -Contender ([pscustomobject]@{ Name = $name; Kind = 'psudp'; Target = $true }) -Unit 's'
+        $file = "$dir/sweep-verdicts.json"
+        $done = Complete-BenchProcess (Start-BenchProcess (Get-PSUdpCommand -Scenario ProbeSweep -Port 9 -Count 1 -TimeoutSeconds 600 -Extra @('-Ports', "$first-$last", '-OutFile', $file))) 660
+        $run.Problem = $done.Problem
+        if ($done.Result) {
+            $run.Value = $done.Result.seconds
+            $verdicts = Get-Content $file -Raw | ConvertFrom-Json -AsHashtable
+            foreach ($group in $verdicts.Values | Group-Object) { $run.Extra[$group.Name] = $group.Count }
+            $run.Extra['disagree with nmap'] = @($first..$last | Where-Object { $verdicts["$_"] -ne $nmapVerdicts[$_] }).Count
+        }
+        $run
+    }
+    finally {
+        foreach ($child in $echo, $dns) { if (-not $child.Process.HasExited) { $child.Process.Kill($true) } }
+    }
+}
+
+# -Count N probes against the C# echo server: the C# echo client's mean round trip (the
+# reference) against the series' average, and the loss each saw. The unit is microseconds.
+function Invoke-ProbeSeriesRun {
+    param([int] $Count)
+    $case = '{0:N0} round trips to the C# echo server' -f $Count
+    $name = "Test-UdpConnection -Count $($Count.ToString('N0')) -IntervalSeconds 0"
+    if (-not (Test-PSUdpSurface 'Test-UdpConnection' 'Count', 'IntervalSeconds')) { return New-NotAvailableRun 'Probe series' $case $name 'this PSUdp has no Test-UdpConnection -Count' }
+    $config = Get-BenchConfig
+    foreach ($contender in @(
+            [pscustomobject]@{ Name = 'C# echo client, one outstanding'; Kind = 'csharp'; IsReference = $true }
+            [pscustomobject]@{ Name = $name; Kind = 'psudp'; Target = $true })) {
+        $run = New-Run -Section 'Probe series' -Case $case -Contender $contender -Unit 'us'
+        $port = Get-ClosedUdpPort
+        $timeout = [Math]::Max(30, $Count / 500)
+        $server = Start-BenchProcess (@($config.Reference) + @('echo-server', '--port', $port, '--count', $Count, '--timeout', $timeout))
+        Wait-UdpPort $port $server
+        $command = if ($contender.Kind -eq 'csharp') { @($config.Reference) + @('echo-client', '--port', $port, '--count', $Count, '--timeout', $timeout) }
+        else { Get-PSUdpCommand -Scenario ProbeSeries -Port $port -Count $Count -TimeoutSeconds $timeout }
+        $client = Complete-BenchProcess (Start-BenchProcess $command) ($timeout + 60)
+        $null = Complete-BenchProcess $server 0 -Kill
+        $run.Problem = $client.Problem
+        if ($client.Result) {
+            if ($contender.Kind -eq 'csharp') {
+                $run.Value = 1e6 * $client.Result.seconds / [Math]::Max(1, $client.Result.roundTrips)
+                $run.Lost = $client.Result.lost
+            }
+            else {
+                $run.Value = $client.Result.meanMicroseconds
+                $run.Lost = $client.Result.lost
+            }
+            $run.Extra['lost'] = $run.Lost
+            $run.Loss = $run.Lost / [Math]::Max(1, $Count)
+        }
+        $run
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Capture files
+# ---------------------------------------------------------------------------------------------
+
+# The flood (until the receiver has closed) into Receive-UdpDatagram -Count N | Export-UdpDatagram,
+# and the same traffic into tcpdump -w (with a C# receiver as the sink); then
+# Import-UdpDatagram of PSUdp's file into Measure-Object. Rates are datagrams per second.
+function Invoke-CaptureRun {
+    param([int] $Count)
+    $case = '{0:N0} x 64 B' -f $Count
+    $exportName = 'Receive-UdpDatagram -Count N | Export-UdpDatagram -Path x.pcapng'
+    $importName = 'Import-UdpDatagram -Path x.pcapng | Measure-Object'
+    if (-not (Test-PSUdpSurface 'Export-UdpDatagram') -or -not (Test-PSUdpSurface 'Import-UdpDatagram')) {
+        New-NotAvailableRun 'Capture' $case $exportName 'this PSUdp has no Export-UdpDatagram'
+        New-NotAvailableRun 'Capture import' $case $importName 'this PSUdp has no Import-UdpDatagram'
+        return
+    }
+    $config = Get-BenchConfig
+    $dir = Join-Path $config.Root 'output/bench'
+    New-Item -ItemType Directory -Force $dir | Out-Null
+    $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 20000))
+    $tcpdump = Get-Command tcpdump -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($tcpdump) {
+        $run = New-Run -Section 'Capture' -Case $case -Contender ([pscustomobject]@{ Name = 'tcpdump -i lo -w x.pcap, a C# receiver as the sink'; Kind = 'tcpdump'; IsReference = $true }) -Unit 'dg/s'
+        $port = Get-ClosedUdpPort
+        $file = "$dir/capture-tcpdump.pcap"
+        Remove-Item $file -ErrorAction Ignore
+        $sink = Start-BenchProcess (@($config.Reference) + @('receive', '--port', $port, '--count', $Count, '--rcvbuf', 4194304, '--timeout', $timeout))
+        Wait-UdpPort $port $sink
+        $dump = Start-BenchProcess @($tcpdump.Source, '-i', 'lo', '-n', '-w', $file, '-c', $Count, '-B', 16384, "udp and dst port $port")
+        Start-Sleep -Seconds 1   # tcpdump's filter is in place
+        $flood = Start-BenchProcess (Get-FloodCommand -Port $port -Count $Count -UntilClosed (3 * $Count) -TimeoutSeconds $timeout)
+        $dumped = Complete-BenchProcess $dump ($timeout + 30) -Kill:$false
+        $end = ([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalSeconds
+        $sent = Complete-BenchProcess $flood ($timeout + 30)
+        $null = Complete-BenchProcess $sink 30
+        $run.Problem = $sent.Problem
+        if ($sent.Result) {
+            $run.Value = $Count / [Math]::Max($end - $sent.Result.start, 1e-6)
+            if ("$($dumped.Error)" -match '(\d+) packets dropped by kernel') { $run.Extra['dropped by kernel'] = [long]$Matches[1] }
+        }
+        $run
+    }
+    $run = New-Run -Section 'Capture' -Case $case -Contender ([pscustomobject]@{ Name = $exportName; Kind = 'psudp'; Target = $true }) -Unit 'dg/s'
+    $port = Get-ClosedUdpPort
+    $file = "$dir/capture-psudp.pcapng"
+    Remove-Item $file -ErrorAction Ignore
+    $before = Get-UdpCounter
+    $receiver = Start-BenchProcess (Get-PSUdpCommand -Scenario Export -Port $port -Count $Count -TimeoutSeconds $timeout -Extra @('-OutFile', $file))
+    Wait-UdpPort $port $receiver
+    $flood = Start-BenchProcess (Get-FloodCommand -Port $port -Count $Count -UntilClosed (3 * $Count) -TimeoutSeconds $timeout)
+    $sent = Complete-BenchProcess $flood ($timeout + 30)
+    $received = Complete-BenchProcess $receiver ($timeout + 60)
+    $after = Get-UdpCounter
+    $run.Problem = @($sent.Problem, $received.Problem | Where-Object { $_ }) -join '; '
+    if ($sent.Result -and $received.Result) {
+        $run.Value = $received.Result.delivered / [Math]::Max($received.Result.end - $sent.Result.start, 1e-6)
+        $run.DroppedByPSUdp = $received.Result.dropped
+        $run.DroppedByKernel = $after.RcvbufErrors - $before.RcvbufErrors
+        $run.PeakWorkingSetMiB = $received.Result.peakWorkingSet / 1MB
+        $run.WorkingSetMiB = $received.Result.workingSetBefore / 1MB
+        $run.Extra['peak MiB'] = $run.PeakWorkingSetMiB
+        $run.Extra['file MiB'] = $received.Result.fileBytes / 1MB
+    }
+    $run
+
+    $import = New-Run -Section 'Capture import' -Case $case -Contender ([pscustomobject]@{ Name = $importName; Kind = 'psudp'; Target = $true }) -Unit 'dg/s'
+    if (Test-Path $file) {
+        $done = Complete-BenchProcess (Start-BenchProcess (Get-PSUdpCommand -Scenario Import -Port 9 -Count 1 -TimeoutSeconds 600 -Extra @('-OutFile', $file))) 660
+        $import.Problem = $done.Problem
+        if ($done.Result) { $import.Value = $done.Result.rate; $import.Delivered = $done.Result.delivered; Set-CostFigure $import $done.Result ([double]$done.Result.delivered) }
+    }
+    else { $import.Problem = 'no file from the export' }
+    $import
+}
+
+# ---------------------------------------------------------------------------------------------
+# Receive with the arrival facts, against the module before them
+# ---------------------------------------------------------------------------------------------
+
+# Builds PSUdp as it was at a commit into output/bench/baseline-<commit>/ (git archive, then its
+# own build.ps1 -Task Assemble) and returns the PSModulePath that loads it.
+function Initialize-Baseline {
+    param([string] $Commit)
+    $config = Get-BenchConfig
+    $dir = Join-Path $config.Root "output/bench/baseline-$Commit"
+    if (-not (Test-Path "$dir/output/PSUdp")) {
+        Remove-Item $dir -Recurse -Force -ErrorAction Ignore
+        New-Item -ItemType Directory -Force $dir | Out-Null
+        git -C $config.Root archive --format=tar $Commit | tar -x -C $dir
+        if ($LASTEXITCODE) { throw "git archive $Commit failed." }
+        Push-Location $dir
+        try {
+            dotnet tool restore | Out-Null
+            $rest = @($config.Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', "$dir/build.ps1", '-Task', 'Assemble')
+            & $config.Pwsh[0] @rest | Out-Null
+            if ($LASTEXITCODE) { throw "The baseline's build.ps1 -Task Assemble failed with exit code $LASTEXITCODE." }
+        }
+        finally { Pop-Location }
+    }
+    "$dir/output$([IO.Path]::PathSeparator)$PSHOME/Modules"
+}
+
+# The receive of the Receive section, 64 B into Measure-Object, with this build (which reads each
+# datagram's TTL, traffic class, interface and kernel timestamp) and with the baseline.
+function Invoke-FactsRun {
+    param([int] $Count, [string] $Baseline, [string] $BaselinePath)
+    $case = "64 B, against $Baseline"
+    $name = 'Receive-UdpDatagram | Measure-Object, with TTL, DSCP, interface, kernel timestamp'
+    if ((Get-PSUdpSurface)['UdpDatagram'] -notcontains 'TimeToLive') { return New-NotAvailableRun 'Arrival facts' $case $name 'this PSUdp''s datagrams have no TimeToLive' }
+    foreach ($contender in @(
+            [pscustomobject]@{ Name = "Receive-UdpDatagram | Measure-Object, before the facts ($Baseline)"; Kind = 'psudp'; Pipeline = 'MeasureObject'; IsReference = $true; Environment = @{ PSModulePath = $BaselinePath } }
+            [pscustomobject]@{ Name = $name; Kind = 'psudp'; Pipeline = 'MeasureObject'; Target = $true })) {
+        Write-Host "  Arrival facts: $($contender.Name)"
+        $run = Invoke-ReceiveRun -Contender $contender -Size 64 -Count $Count
+        $run.Section = 'Arrival facts'
+        $run.Case = $case
+        $run
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Targets (issue 16)
+# ---------------------------------------------------------------------------------------------
+
+function Get-GrownTarget {
+    param([object[]] $Summary)
+    function Find($Section, $Case, $Contender) {
+        $Summary | Where-Object { $_.Section -eq $Section -and ($null -eq $Case -or $_.Case -eq $Case) -and $_.Contender -like $Contender } | Select-Object -First 1
+    }
+    function Missing($Row) { -not $Row -or $null -eq $Row.Median }
+    function Mark([bool] $Met, $Row = $null) { if ($Row -and (Missing $Row)) { 'n/a' } elseif ($Met) { 'yes' } else { 'NO' } }
+    function Why($Row) { if ($Row -and $Row.Detail -match 'PROBLEM: (.*)$') { $Matches[1] } else { 'not measured' } }
+
+    $flood = Find 'Echo flood' $null 'Start-UdpEcho*'
+    $batch = Find 'Echo flood' $null 'C# batch echo server*'
+    if ($flood) {
+        $notSent = if ($flood.Extra.Contains('echoes not sent')) { $flood.Extra['echoes not sent'] } else { $null }
+        [pscustomobject]@{
+            Target = 'Echo flood, two senders: Start-UdpEcho'
+            Figure = if (Missing $flood) { Why $flood } else { '{0:0.00}x the C# echo server ({1:N0} against {2:N0} dg/s); the batching C# server {3:0.00}x; echoes taken off the socket but not sent: {4}' -f $flood.Ratio, $flood.Median, ($flood.Median / [Math]::Max($flood.Ratio, 1e-9)), $(if ($batch) { $batch.Ratio }), $(if ($null -ne $notSent) { '{0:N0}' -f $notSent } else { 'n/a' }) }
+            Goal   = '>= 1.2x the C# echo server, no echo lost that the kernel handed to PSUdp'
+            Met    = Mark (-not (Missing $flood) -and $flood.Ratio -ge 1.2 -and $notSent -eq 0) $flood
+        }
+    }
+    $load = Find 'Load' '64 B, unpaced' 'Send-UdpDatagram*'
+    if ($load) {
+        $mmsg = Find 'Load' '64 B, unpaced' 'C# sendmmsg*'
+        [pscustomobject]@{
+            Target = 'Load generation, unpaced: Send-UdpDatagram -RepeatCount'
+            Figure = if (Missing $load) { Why $load } else { '{0:0.00}x the C# SendTo loop; the C# sendmmsg loop {1:0.00}x' -f $load.Ratio, $(if ($mmsg) { $mmsg.Ratio }) }
+            Goal   = '>= 1.2x the C# SendTo loop'
+            Met    = Mark (-not (Missing $load) -and $load.Ratio -ge 1.2) $load
+        }
+    }
+    foreach ($row in $Summary | Where-Object Section -EQ 'Paced load') {
+        $met = -not (Missing $row) -and [Math]::Abs($row.Extra['rate error %']) -le 1 -and $row.Extra['max 10 ms / share'] -le 1.5
+        [pscustomobject]@{
+            Target = "Paced load, $($row.Case)"
+            Figure = if (Missing $row) { Why $row } else { 'achieved {0:N0}/s at the receiver ({1:+0.00;-0.00} %), the sender says {2:N0}/s; fullest 10 ms {3:N0} datagrams = {4:0.00}x the rate''s share' -f $row.Median, $row.Extra['rate error %'], $row.Extra['sender rate'], $row.Extra['max 10 ms'], $row.Extra['max 10 ms / share'] }
+            Goal   = 'within 1 % of the asked rate; no 10 ms above 1.5x the rate'
+            Met    = Mark $met $row
+        }
+    }
+    $multicast = Find 'Multicast' $null 'Receive-UdpDatagram*'
+    if ($multicast) {
+        $reference = Find 'Multicast' $null 'C# receiver*'
+        [pscustomobject]@{
+            Target = 'Multicast receive on lo: Receive-UdpDatagram -MulticastGroup'
+            Figure = if (Missing $multicast) { Why $multicast } else { '{0:0.00}x the C# joined receiver; loss {1} (C# {2})' -f $multicast.Ratio, $multicast.Loss, $(if ($reference) { $reference.Loss }) }
+            Goal   = '>= 0.9x a C# receiver joined to the same group, no more loss'
+            Met    = Mark (-not (Missing $multicast) -and $multicast.Ratio -ge 0.9 -and $reference -and $multicast.LossMedian -le $reference.LossMedian + 0.0005) $multicast
+        }
+    }
+    $sweep = Find 'Probe' $null 'Test-UdpConnection*'
+    if ($sweep) {
+        [pscustomobject]@{
+            Target = 'Test-UdpConnection sweep of 1,000 loopback ports'
+            Figure = if (Missing $sweep) { Why $sweep } else { '{0:0.00}x nmap -sU -T4''s time ({1:N2} s against {2:N2} s, the cmdlet timed in its process); ports where the verdicts differ: {3:N0}' -f $sweep.Ratio, $sweep.Median, ($sweep.Median / [Math]::Max($sweep.Ratio, 1e-9)), $sweep.Extra['disagree with nmap'] }
+            Goal   = 'nmap''s verdicts in no more time than nmap -sU -T4'
+            Met    = Mark (-not (Missing $sweep) -and $sweep.Ratio -le 1 -and $sweep.Extra['disagree with nmap'] -eq 0) $sweep
+        }
+    }
+    $series = Find 'Probe series' $null 'Test-UdpConnection*'
+    if ($series) {
+        $client = Find 'Probe series' $null 'C# echo client*'
+        [pscustomobject]@{
+            Target = 'Test-UdpConnection -Count 10000 against the C# echo server'
+            Figure = if (Missing $series) { Why $series } else { 'mean round trip {0:0.00}x the C# echo client''s ({1:N1} against {2:N1} us); lost {3} against {4}' -f $series.Ratio, $series.Median, $(if ($client) { $client.Median }), $series.Extra['lost'], $(if ($client) { $client.Extra['lost'] }) }
+            Goal   = 'mean round trip within 1.15x of the C# echo client''s, the same loss'
+            Met    = Mark (-not (Missing $series) -and $series.Ratio -le 1.15 -and $client -and $series.Extra['lost'] -eq $client.Extra['lost']) $series
+        }
+    }
+    $facts = Find 'Arrival facts' $null '*with TTL*'
+    if ($facts) {
+        $before = $Summary | Where-Object { $_.Section -eq 'Arrival facts' -and $_.IsReference } | Select-Object -First 1
+        $allocation = { param($row) if ($row -and $row.Detail -match '([\d,]+) B allocated') { [double]($Matches[1] -replace ',', '') } }
+        $now = & $allocation $facts
+        $then = & $allocation $before
+        [pscustomobject]@{
+            Target = 'Receive with the arrival facts'
+            Figure = if (Missing $facts) { Why $facts } else { '{0:0.00}x the receive before them; {1:N0} against {2:N0} B allocated per datagram; loss {3} against {4}' -f $facts.Ratio, $now, $then, $facts.Loss, $(if ($before) { $before.Loss }) }
+            Goal   = '>= 0.95x today''s Receive-UdpDatagram, allocations per datagram unchanged'
+            Met    = Mark (-not (Missing $facts) -and $facts.Ratio -ge 0.95 -and $null -ne $now -and $null -ne $then -and $now -le $then * 1.05 + 16) $facts
+        }
+    }
+    $export = Find 'Capture' $null 'Receive-UdpDatagram*Export-UdpDatagram*'
+    if ($export) {
+        [pscustomobject]@{
+            Target = 'Export-UdpDatagram'
+            Figure = if (Missing $export) { Why $export } else { '{0:0.00}x the rate tcpdump -w wrote the same traffic at; peak working set {1:N0} MiB' -f $export.Ratio, $export.Extra['peak MiB'] }
+            Goal   = '>= 0.5x tcpdump -w, constant memory'
+            Met    = Mark (-not (Missing $export) -and $export.Ratio -ge 0.5) $export
+        }
+    }
+    $import = Find 'Capture import' $null 'Import-UdpDatagram*'
+    if ($import) {
+        [pscustomobject]@{
+            Target = 'Import-UdpDatagram into Measure-Object'
+            Figure = if (Missing $import) { Why $import } else { '{0:N0} datagrams/s' -f $import.Median }
+            Goal   = '>= 500,000 datagrams/s'
+            Met    = Mark (-not (Missing $import) -and $import.Median -ge 500000) $import
+        }
+    }
+    $alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp'
+    $wall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
+    $floorWall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'
+    if ($alone -and $null -ne $alone.Ratio) {
+        $wallRatio = if ($wall -and $floorWall -and $floorWall.Median) { $wall.Median / $floorWall.Median } else { $null }
+        [pscustomobject]@{
+            Target = 'Start-up: Import-Module PSUdp against one empty cmdlet and a format file'
+            Figure = 'the import alone {0:0.00}x ({1:N0} against {2:N0} ms); the whole pwsh start {3:0.00}x' -f $alone.Ratio, $alone.Median, ($alone.Median / $alone.Ratio), $wallRatio
+            Goal   = 'within 1.1x of the import of a binary module with one empty cmdlet and a format file'
+            Met    = Mark ($alone.Ratio -le 1.1)
+        }
+    }
+}
+
+Export-ModuleMember -Function Get-PSUdpSurface, Test-PSUdpSurface, New-NotAvailableRun, Invoke-LoadRun, Invoke-PacedLoadRun,
+    Invoke-MulticastRun, Invoke-ProbeSweepRun, Invoke-ProbeSeriesRun, Invoke-CaptureRun, Initialize-Baseline, Invoke-FactsRun, Get-GrownTarget
