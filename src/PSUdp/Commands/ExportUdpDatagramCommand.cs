@@ -6,7 +6,7 @@ using PSUdp.Engine.Capture;
 
 namespace PSUdp.Commands;
 
-/// <summary>Writes piped datagrams to a pcapng or pcap file that Wireshark, tshark and tcpdump read.</summary>
+/// <summary>Writes piped datagrams to a pcapng or pcap file that Wireshark, tshark and tcpdump read, or to JSON.</summary>
 [Cmdlet(VerbsData.Export, "UdpDatagram", SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
 public sealed class ExportUdpDatagramCommand : UdpCmdlet
@@ -20,7 +20,7 @@ public sealed class ExportUdpDatagramCommand : UdpCmdlet
 
     #region Parameters
 
-    /// <summary>The capture file to write; its extension (.pcapng, .pcap) chooses the format unless -Format does.</summary>
+    /// <summary>The file to write; its extension (.pcapng, .pcap, .json) chooses the format unless -Format does.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
@@ -29,7 +29,7 @@ public sealed class ExportUdpDatagramCommand : UdpCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
 
-    /// <summary>The file format, Pcapng or Pcap; by default the one the extension names.</summary>
+    /// <summary>The file format, Pcapng, Pcap or Json; by default the one the extension names.</summary>
     [Parameter]
     public CaptureFormat Format { get; set; }
 
@@ -61,9 +61,12 @@ public sealed class ExportUdpDatagramCommand : UdpCmdlet
                 case ".cap":
                     format = CaptureFormat.Pcap;
                     break;
+                case ".json":
+                    format = CaptureFormat.Json;
+                    break;
                 default:
                     ThrowTerminatingError(ErrorRecords.InvalidArguments("UnknownCaptureFormat",
-                        $"The extension of '{Path}' names no capture format. Use a path that ends in .pcapng or .pcap, or give -Format Pcapng or -Format Pcap.", Path));
+                        $"The extension of '{Path}' names no capture format. Use a path that ends in .pcapng, .pcap or .json, or give -Format Pcapng, Pcap or Json.", Path));
                     break;
             }
         }

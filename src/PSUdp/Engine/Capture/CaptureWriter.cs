@@ -4,9 +4,10 @@ using System.IO;
 namespace PSUdp.Engine.Capture;
 
 /// <summary>
-/// Writes datagrams to a capture file as they come, one packet at a time through one reused
-/// buffer, so memory stays constant however many are written. Each datagram becomes a raw IPv4
-/// or IPv6 + UDP packet (link type 101), so one file holds both families and both directions.
+/// Writes datagrams to a file as they come, one at a time through one reused buffer, so memory
+/// stays constant however many are written. In the capture formats each datagram becomes a raw
+/// IPv4 or IPv6 + UDP packet (link type 101), so one file holds both families and both directions;
+/// JSON writes the object's own properties.
 /// </summary>
 internal abstract class CaptureWriter : IDisposable
 {
@@ -16,7 +17,8 @@ internal abstract class CaptureWriter : IDisposable
     private protected const long UnixEpochTicks = 621355968000000000;
 
     private readonly Stream stream;
-    private readonly byte[] packet = new byte[UdpPacket.MaxLength];
+    private byte[]? packet;
+    private bool disposed;
 
     private protected CaptureWriter(Stream stream) => this.stream = stream;
 
@@ -33,7 +35,12 @@ internal abstract class CaptureWriter : IDisposable
         try
         {
             stream = new FileStream(path, append ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
-            CaptureWriter writer = format == CaptureFormat.Pcap ? PcapWriter.Start(stream, path) : PcapngWriter.Start(stream, path);
+            CaptureWriter writer = format switch
+            {
+                CaptureFormat.Pcap => PcapWriter.Start(stream, path),
+                CaptureFormat.Json => JsonWriter.Start(stream, path),
+                _ => PcapngWriter.Start(stream, path),
+            };
             stream = null;
             return writer;
         }
@@ -51,22 +58,50 @@ internal abstract class CaptureWriter : IDisposable
         }
     }
 
-    /// <summary>Writes one datagram as a packet.</summary>
+    /// <summary>Writes one datagram.</summary>
     internal void Write(UdpDatagram datagram)
     {
-        int length = UdpPacket.Build(datagram, packet);
-        WriteRecord(datagram, packet, length);
+        WriteDatagram(datagram);
         Written++;
     }
 
     /// <summary>Writes what is buffered to the file.</summary>
     internal void Flush() => stream.Flush();
 
-    /// <summary>Flushes and closes the file.</summary>
-    public void Dispose() => stream.Dispose();
+    /// <summary>Writes what ends the file (the JSON array's bracket) before it is closed; the capture formats need nothing.</summary>
+    internal virtual void Finish()
+    {
+    }
 
-    /// <summary>Writes the record of one packet: its header, the packet, padding.</summary>
-    private protected abstract void WriteRecord(UdpDatagram datagram, byte[] packet, int length);
+    /// <summary>Ends and closes the file.</summary>
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            try
+            {
+                Finish();
+            }
+            finally
+            {
+                stream.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Writes the record of one datagram: for the packet formats its header, the packet, padding.</summary>
+    private protected abstract void WriteDatagram(UdpDatagram datagram);
+
+    /// <summary>The datagram as an IP + UDP packet in the writer's one buffer; returns its length.</summary>
+    private protected int BuildPacket(UdpDatagram datagram, out byte[] buffer)
+    {
+        buffer = packet ??= new byte[UdpPacket.MaxLength];
+        return UdpPacket.Build(datagram, buffer);
+    }
+
+    /// <summary>Moves the end of the file back (appending inside a JSON array).</summary>
+    private protected void TruncateTo(long length) => stream.SetLength(length);
 
     private protected void WriteBytes(byte[] bytes, int offset, int count) => stream.Write(bytes, offset, count);
 

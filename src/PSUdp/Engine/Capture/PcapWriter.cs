@@ -62,8 +62,9 @@ internal sealed class PcapWriter : CaptureWriter
         return new PcapWriter(stream, big, magic == NanosecondMagic);
     }
 
-    private protected override void WriteRecord(UdpDatagram datagram, byte[] packet, int length)
+    private protected override void WriteDatagram(UdpDatagram datagram)
     {
+        int length = BuildPacket(datagram, out byte[] packet);
         ulong ns = UnixNanoseconds(datagram);
         ByteOrder.Put32(header, 0, (uint)(ns / 1000000000), bigEndian);
         ByteOrder.Put32(header, 4, (uint)(nanoseconds ? ns % 1000000000 : ns % 1000000000 / 1000), bigEndian);

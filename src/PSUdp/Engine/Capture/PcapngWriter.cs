@@ -87,8 +87,9 @@ internal sealed class PcapngWriter : CaptureWriter
         WriteBlock(InterfaceDescriptionType, idb);
     }
 
-    private protected override void WriteRecord(UdpDatagram datagram, byte[] packet, int length)
+    private protected override void WriteDatagram(UdpDatagram datagram)
     {
+        int length = BuildPacket(datagram, out byte[] packet);
         int padding = (4 - (length & 3)) & 3;
         int total = head.Length + length + padding + Options;
         ulong ns = UnixNanoseconds(datagram);
