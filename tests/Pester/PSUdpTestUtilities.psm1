@@ -96,4 +96,25 @@ function Get-PwshCommand {
 
 function ConvertTo-HexString([byte[]] $Bytes) { [Convert]::ToHexString($Bytes) }
 
+# The cells of a table that Format-Table wrote (its text, as one string or lines): one ordered
+# hashtable per row, keyed by column label, cut at the columns of the dashes under the header.
+function ConvertFrom-TableText([string[]] $Text) {
+    $lines = @($Text -split '\r?\n' | Where-Object { $_.Trim() })
+    $dashes = [array]::FindIndex([string[]] $lines, [Predicate[string]] { param($l) $l -match '^[\s-]+$' -and $l -match '-' })
+    if ($dashes -lt 1) { throw "No table header in:`n$($Text -join "`n")" }
+    $spans = [regex]::Matches($lines[$dashes], '-+') | ForEach-Object { [pscustomobject]@{ Start = $_.Index; Length = $_.Length } }
+    $cut = { param($line, $i)
+        $start = $spans[$i].Start
+        if ($start -ge $line.Length) { return '' }
+        $end = if ($i -eq $spans.Count - 1) { $line.Length } else { [Math]::Min($line.Length, $spans[$i + 1].Start) }
+        $line.Substring($start, $end - $start).Trim()
+    }
+    $labels = for ($i = 0; $i -lt $spans.Count; $i++) { & $cut $lines[$dashes - 1] $i }
+    foreach ($line in $lines | Select-Object -Skip ($dashes + 1)) {
+        $row = [ordered]@{}
+        for ($i = 0; $i -lt $spans.Count; $i++) { $row[$labels[$i]] = & $cut $line $i }
+        $row
+    }
+}
+
 Export-ModuleMember -Function *

@@ -1,9 +1,3 @@
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
-using PSUdp.Engine;
-using Xunit;
-
 namespace PSUdp.Tests;
 
 public class AddressesTests
@@ -94,7 +88,7 @@ public class UdpSocketFactoryTests
     [Fact]
     public void Create_SetsTheReceiveBuffer()
     {
-        using Socket s = UdpSocketFactory.Create(new SocketOptions { ReceiveBufferSize = 1 << 20 });
+        using Socket s = UdpSocketFactory.Create(new SocketOptions { KernelReceiveBufferSize = 1 << 20 });
         // Without root, Linux caps the size at net.core.rmem_max; root lifts the cap (SO_RCVBUFFORCE).
         int expected = System.Environment.UserName == "root" ? 1 << 20 : 4096;
         Assert.True(s.ReceiveBufferSize >= expected, $"got {s.ReceiveBufferSize}");

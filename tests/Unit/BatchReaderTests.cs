@@ -1,11 +1,5 @@
-using System;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Tests;
 
@@ -138,7 +132,7 @@ public class DatagramQueueTests
                     buffer[j] = (byte)(i + j);
                 }
 
-                var view = new DatagramView(IPAddress.Loopback, i % 65536, IPAddress.IPv6Loopback, 7, buffer, 0, length, i % 3 == 0, epoch + i);
+                var view = new DatagramView(IPAddress.Loopback, i % 65536, IPAddress.IPv6Loopback, 7, buffer, 0, length, i % 3 == 0, new ArrivalFacts(0, -1, -1, epoch + i));
                 while (!queue.TryAdd(view))
                 {
                     Thread.Yield();
@@ -165,5 +159,5 @@ public class DatagramQueueTests
     }
 
     private static DatagramView View(byte[] payload) =>
-        new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, DateTime.UtcNow.Ticks);
+        new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, new ArrivalFacts(0, -1, -1, DateTime.UtcNow.Ticks));
 }

@@ -1,10 +1,3 @@
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
-
 namespace PSUdp.Tests;
 
 public class EchoGuardTests

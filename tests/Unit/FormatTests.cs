@@ -1,8 +1,4 @@
-using System;
-using System.Linq;
 using System.Text;
-using PSUdp.Engine;
-using Xunit;
 
 namespace PSUdp.Tests;
 

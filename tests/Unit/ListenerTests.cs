@@ -1,12 +1,5 @@
-using System;
 using System.Diagnostics;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
 
 namespace PSUdp.Tests;
 
@@ -67,7 +60,7 @@ public class DatagramReceiverTests
     [Fact]
     public void MarksDatagramsLargerThanTheBufferAsTruncated()
     {
-        using var receiver = Start(new ListenerOptions { BufferLength = 16, Socket = { LocalAddress = IPAddress.Loopback } });
+        using var receiver = Start(new ListenerOptions { MaxDatagramLength = 16, Socket = { LocalAddress = IPAddress.Loopback } });
         using Socket peer = Loopback.Bind(IPAddress.Loopback);
         peer.SendTo(new byte[100], new IPEndPoint(IPAddress.Loopback, receiver.LocalEndPoint.Port));
 
@@ -162,149 +155,5 @@ public class DatagramReceiverTests
 
         peer.SendTo(new byte[] { 42 }, new IPEndPoint(IPAddress.Loopback, receiver.LocalEndPoint.Port));
         Assert.Equal(new byte[] { 42 }, Take(receiver).Payload);
-    }
-}
-
-public class DatagramSenderTests
-{
-    [Fact]
-    public void SendsFromOneSocketToBothFamilies()
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default);
-        using Socket v4 = Loopback.Bind(IPAddress.Loopback);
-        using Socket v6 = Loopback.Bind(IPAddress.IPv6Loopback);
-
-        UdpDatagram sent = sender.Send(v4.EndPoint(), new byte[] { 1, 2, 3 });
-        sender.Send(v6.EndPoint(), new byte[] { 4 });
-
-        Assert.Equal(new byte[] { 1, 2, 3 }, v4.ReceiveOne(out EndPoint from4));
-        Assert.Equal(new byte[] { 4 }, v6.ReceiveOne(out EndPoint from6));
-        Assert.Equal(((IPEndPoint)from4).Port, ((IPEndPoint)from6).Port);
-        Assert.Equal(DatagramDirection.Sent, sent.Direction);
-        Assert.Equal(IPAddress.Loopback, sent.RemoteAddress);
-        Assert.Equal(sender.LocalEndPoint.Port, sent.LocalPort);
-    }
-
-    [Fact]
-    public void WaitsForTheReply()
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default);
-        using Socket echo = Loopback.Bind(IPAddress.Loopback);
-        var thread = new Thread(() =>
-        {
-            byte[] request = echo.ReceiveOne(out EndPoint from);
-            echo.SendTo(request, from);
-        });
-        thread.Start();
-
-        sender.Send(echo.EndPoint(), Encoding.UTF8.GetBytes("ping"));
-        UdpDatagram reply = sender.ReceiveReplies(echo.EndPoint(), 1, TimeSpan.FromSeconds(5), CancellationToken.None).Single();
-        Assert.Equal("ping", reply.Text);
-        Assert.Equal(echo.EndPoint().Port, reply.RemotePort);
-        thread.Join();
-    }
-
-    [Fact]
-    public void ClosedPortIsPortUnreachable()
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default);
-        var target = new IPEndPoint(IPAddress.Loopback, Loopback.ClosedPort());
-        sender.Send(target, new byte[] { 1 });
-        var e = Assert.Throws<UdpException>(() => sender.ReceiveReplies(target, 1, TimeSpan.FromSeconds(5), CancellationToken.None).ToList());
-        Assert.Equal(UdpErrorKind.PortUnreachable, e.Kind);
-    }
-
-    [Fact]
-    public void SilentPeerIsReplyTimeout()
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default);
-        using Socket silent = Loopback.Bind(IPAddress.Loopback);
-        sender.Send(silent.EndPoint(), new byte[] { 1 });
-        var clock = Stopwatch.StartNew();
-        var e = Assert.Throws<UdpException>(() => sender.ReceiveReplies(silent.EndPoint(), 1, TimeSpan.FromMilliseconds(300), CancellationToken.None).ToList());
-        Assert.Equal(UdpErrorKind.ReplyTimeout, e.Kind);
-        Assert.InRange(clock.ElapsedMilliseconds, 250, 2000);
-    }
-
-    [Fact]
-    public void ALaterSendReportsAnEarlierRefusalAndStillSends()
-    {
-        using var sender = new DatagramSender(new SocketOptions { LocalAddress = IPAddress.Loopback }, EncodingResolver.Default);
-        using Socket open = Loopback.Bind(IPAddress.Loopback);
-        var closed = new IPEndPoint(IPAddress.Loopback, Loopback.ClosedPort());
-        sender.Send(closed, new byte[] { 1 });
-        Thread.Sleep(50);
-        sender.Send(open.EndPoint(), new byte[] { 2 });
-        Assert.Equal(new byte[] { 2 }, open.ReceiveOne(out _));
-        Assert.Equal(closed, sender.EarlierRefusal);
-    }
-
-    [Theory]
-    [InlineData("127.0.0.1")]
-    [InlineData("::1")]
-    public void OneTargetSendsInOrderFromTheSamePort(string address)
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default) { OneTarget = true };
-        using Socket peer = Loopback.Bind(IPAddress.Parse(address));
-        for (byte i = 0; i < 5; i++)
-        {
-            sender.Transmit(peer.EndPoint(), new[] { i });
-        }
-
-        for (byte i = 0; i < 5; i++)
-        {
-            Assert.Equal(new[] { i }, peer.ReceiveOne(out EndPoint from));
-            Assert.Equal(sender.LocalEndPoint.Port, ((IPEndPoint)from).Port);
-        }
-    }
-
-    [Fact]
-    public void OneTargetReportsRefusalsAndGoesOn()
-    {
-        using var sender = new DatagramSender(new SocketOptions { LocalAddress = IPAddress.Loopback }, EncodingResolver.Default) { OneTarget = true };
-        var closed = new IPEndPoint(IPAddress.Loopback, Loopback.ClosedPort());
-        for (int i = 0; i < 3; i++)
-        {
-            sender.Transmit(closed, new byte[] { 1 });
-            Thread.Sleep(50);
-        }
-
-        Assert.Equal(closed, sender.EarlierRefusal);
-        sender.EarlierRefusal = null;
-        sender.Transmit(closed, new byte[] { 1 });
-        Assert.Equal(closed, sender.EarlierRefusal);
-    }
-
-    [Fact]
-    public void OneTargetStillDeliversToAnotherTarget()
-    {
-        using var sender = new DatagramSender(new SocketOptions(), EncodingResolver.Default) { OneTarget = true };
-        using Socket first = Loopback.Bind(IPAddress.Loopback);
-        using Socket second = Loopback.Bind(IPAddress.Loopback);
-        sender.Transmit(first.EndPoint(), new byte[] { 1 });
-        sender.Transmit(second.EndPoint(), new byte[] { 2 });
-        sender.Transmit(first.EndPoint(), new byte[] { 3 });
-        Assert.Equal(new byte[] { 1 }, first.ReceiveOne(out _));
-        Assert.Equal(new byte[] { 2 }, second.ReceiveOne(out _));
-        Assert.Equal(new byte[] { 3 }, first.ReceiveOne(out _));
-    }
-
-    [Fact]
-    public void OneTargetThatCannotBeConnectedFailsAsAnUnconnectedSend()
-    {
-        using var sender = new DatagramSender(new SocketOptions { Family = AddressFamilyChoice.IPv4 }, EncodingResolver.Default) { OneTarget = true };
-        // Without SO_BROADCAST the system refuses both to connect to and to send to the broadcast address.
-        var e = Assert.Throws<UdpException>(() => sender.Transmit(new IPEndPoint(IPAddress.Broadcast, 9), new byte[1]));
-        Assert.Equal(UdpErrorKind.AccessDenied, e.Kind);
-    }
-
-    [Fact]
-    public void RejectsOversizeAndMismatchedTargetsBeforeSending()
-    {
-        using var sender = new DatagramSender(new SocketOptions { Family = AddressFamilyChoice.IPv4 }, EncodingResolver.Default);
-        var tooBig = Assert.Throws<UdpException>(() => sender.Send(new IPEndPoint(IPAddress.Loopback, 9), new byte[DatagramLimits.MaxIPv4Payload + 1]));
-        Assert.Equal(UdpErrorKind.PayloadTooLarge, tooBig.Kind);
-        var v6 = Assert.Throws<UdpException>(() => sender.Send(new IPEndPoint(IPAddress.IPv6Loopback, 9), new byte[1]));
-        Assert.Equal(UdpErrorKind.AddressFamilyMismatch, v6.Kind);
     }
 }

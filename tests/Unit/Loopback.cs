@@ -1,7 +1,3 @@
-using System;
-using System.Net;
-using System.Net.Sockets;
-
 namespace PSUdp.Tests;
 
 /// <summary>Plain .NET sockets on loopback: the peer the engine is tested against.</summary>

@@ -1,34 +1,71 @@
 using System.Management.Automation;
+using System.Net;
+using PSUdp.Engine;
+using PSUdp.Engine.Load;
 
 namespace PSUdp.Commands;
 
-/// <summary>The one place an engine failure becomes a PowerShell ErrorRecord.</summary>
+/// <summary>
+/// The one place an engine failure becomes a PowerShell ErrorRecord: the engine states the facts,
+/// and the advice here says what to do in the cmdlets' terms (their parameter names).
+/// </summary>
 internal static class ErrorRecords
 {
-    /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable.</summary>
-    internal static ErrorRecord From(UdpException exception, object? target = null)
+    /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable, with the advice for <paramref name="command"/>.</summary>
+    internal static ErrorRecord From(UdpException exception, object? target = null, CommandInfo? command = null)
     {
-        var record = new ErrorRecord(exception, exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
-        if (Advice(exception.Kind) is { } advice)
+        string advice = Advice(exception, command);
+        var record = new ErrorRecord(exception.WithAdvice(advice), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
+        if (advice.Length > 0)
         {
-            // The engine states the fact; what to do names the cmdlets' parameters.
-            record.ErrorDetails = new ErrorDetails($"{exception.Message} {advice}") { RecommendedAction = advice };
+            record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = advice };
         }
 
         return record;
     }
 
+    /// <summary>The non-terminating error for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>
+    internal static ErrorRecord EarlierRefusal(IPEndPoint refused, CommandInfo? command = null) =>
+        From(SendFailures.EarlierRefusal(refused), null, command);
+
+    /// <summary>The non-terminating error for a repeated send that its target partly refused.</summary>
+    internal static ErrorRecord RefusedDuringRun(UdpSendSummary summary, IPEndPoint target, CommandInfo? command = null) =>
+        From(SendFailures.RefusedDuringRun(summary, target), null, command);
+
     /// <summary>An ErrorRecord for a wrong combination of parameters.</summary>
     internal static ErrorRecord InvalidArguments(string errorId, string message, object? target = null) =>
         new(new PSArgumentException(message), errorId, ErrorCategory.InvalidArgument, target);
 
-    private static string? Advice(UdpErrorKind kind) => kind switch
+    private static string Advice(UdpException e, CommandInfo? command)
     {
-        UdpErrorKind.NotMulticastGroup => "Give a multicast group to -MulticastGroup, such as 239.1.2.3 or ff15::1234.",
-        UdpErrorKind.MulticastJoinRefused => "Name the interface to join on with -InterfaceName (the system needs a route for the group otherwise), join fewer groups on one socket, or check that the interface still exists.",
-        UdpErrorKind.AmbiguousMulticastInterface => "Name the interface with -InterfaceName.",
-        _ => null,
-    };
+        string? family = e.Family;
+        string other = family == "IPv4" ? "IPv6" : "IPv4";
+        return e.Setting switch
+        {
+            UdpSetting.LocalAddress => "Give one of this computer's addresses, or leave out -LocalAddress.",
+            UdpSetting.LocalAddressFamily => $"Give an {family} local address or leave out -{family}.",
+            UdpSetting.NameFamily => $"Leave out -{family} or give another host.",
+            UdpSetting.SocketFamily => $"Give an {family} target, or an {other} -LocalAddress, or leave out -{family}.",
+            UdpSetting.ReuseAddress when Has(command, "ReuseAddress") =>
+                "Choose another port, use port 0 for any free port, stop the program that holds it, or use -ReuseAddress where both programs agree to share it.",
+            UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",
+            UdpSetting.ReplyTimeout => "Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
+            UdpSetting.Broadcast => "Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.",
+            _ => e.Kind switch
+            {
+                UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
+                UdpErrorKind.NetworkUnreachable => "Check the address, the routes and the network connection.",
+                UdpErrorKind.InvalidTarget => "Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.",
+                UdpErrorKind.PayloadTooLarge => "Split the data into smaller datagrams.",
+                UdpErrorKind.NotMulticastGroup => "Give a multicast group to -MulticastGroup, such as 239.1.2.3 or ff15::1234.",
+                UdpErrorKind.MulticastJoinRefused => "Name the interface to join on with -InterfaceName (the system needs a route for the group otherwise), join fewer groups on one socket, or check that the interface still exists.",
+                UdpErrorKind.AmbiguousMulticastInterface => "Name the interface with -InterfaceName.",
+                _ => string.Empty,
+            },
+        };
+    }
+
+    private static bool Has(CommandInfo? command, string parameter) => command?.Parameters.ContainsKey(parameter) == true;
 
     private static ErrorCategory Category(UdpErrorKind kind) => kind switch
     {
@@ -47,6 +84,9 @@ internal static class ErrorRecords
         UdpErrorKind.AddressInUse => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.InterfaceDown => ErrorCategory.ResourceUnavailable,
         UdpErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
+        UdpErrorKind.SocketOptionRefused => ErrorCategory.InvalidOperation,
+        UdpErrorKind.MessageTooLong => ErrorCategory.LimitsExceeded,
+        UdpErrorKind.InvalidDscp => ErrorCategory.InvalidArgument,
         UdpErrorKind.NotMulticastGroup => ErrorCategory.InvalidArgument,
         UdpErrorKind.AmbiguousMulticastInterface => ErrorCategory.InvalidArgument,
         UdpErrorKind.MulticastJoinRefused => ErrorCategory.ResourceUnavailable,

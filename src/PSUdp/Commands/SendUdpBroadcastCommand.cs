@@ -50,15 +50,9 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
                 "-InterfaceName sends each interface's own directed broadcast, so it excludes -BroadcastAddress. Give one of them."));
         }
 
-        if (BroadcastAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-        {
-            ThrowUdpError(new UdpException(UdpErrorKind.AddressFamilyMismatch,
-                $"{BroadcastAddress} is not an IPv4 address; IPv6 has no broadcast. Give an IPv4 broadcast address such as 255.255.255.255.",
-                BroadcastAddress));
-        }
-
         try
         {
+            BroadcastAddresses.CheckDestination(BroadcastAddress);
             if (InterfaceName.Length == 0)
             {
                 AddRoute(new SocketOptions { Family = AddressFamilyChoice.IPv4, LocalPort = LocalPort, Broadcast = true }, BroadcastAddress, "the routing table");
@@ -92,16 +86,17 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
             try
             {
                 sender.CheckTarget(target, payload.Length);
-                if (!ShouldProcess(Addresses.Format(target), $"Broadcast a {payload.Length:N0}-byte UDP datagram through {via}"))
+                if (!ShouldSend(Addresses.Format(target), $"Broadcast a {payload.Length:N0}-byte UDP datagram through {via}"))
                 {
                     continue;
                 }
 
                 WriteVerbose($"Broadcasting to {Addresses.Format(target)} through {via}.");
-                UdpDatagram sent = sender.Send(target, payload);
+                // A refusal of an earlier broadcast is one host's closed port, not this send's failure.
+                sender.Send(target, payload);
                 if (PassThru)
                 {
-                    WriteObject(sent);
+                    WriteObject(sender.Describe(target, payload));
                 }
 
                 if (WaitForReply)
@@ -143,7 +138,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
 
     private void AddRoute(SocketOptions options, IPAddress destination, string via)
     {
-        var sender = new DatagramSender(options, Encoding);
+        var sender = new DatagramSender(WithIPLevel(options), Encoding);
         routes.Add((sender, destination, via));
         WriteVerbose($"Using {via}: sending from {Addresses.Format(sender.LocalEndPoint)} to {destination}.");
     }
@@ -153,7 +148,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
         // A broadcast waits for every host: without -Count, until the timeout.
         int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
         int got = 0;
-        foreach (UdpDatagram reply in sender.ReceiveReplies(target, most, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken, fromAnyAddress: true))
+        foreach (UdpDatagram reply in sender.Replies.FromAnyAddress(most, TimeSpan.FromSeconds(TimeoutSeconds), StopToken))
         {
             got++;
             WriteObject(reply);

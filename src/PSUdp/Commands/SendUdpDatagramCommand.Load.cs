@@ -63,7 +63,7 @@ public sealed partial class SendUdpDatagramCommand
             return true;
         }
 
-        if (pacer.WaitForTurn(1, long.MaxValue, PipelineStopToken) == 0)
+        if (pacer.WaitForTurn(1, long.MaxValue, StopToken) == 0)
         {
             return false;
         }
@@ -72,8 +72,8 @@ public sealed partial class SendUdpDatagramCommand
         return true;
     }
 
-    // What -WhatIf and -Confirm show for a repeated send.
-    private string LoadDescription(int length)
+    // The action -WhatIf and -Confirm show for a repeated send.
+    private string LoadAction(int length)
     {
         string how = RepeatCount > 0 && DurationSeconds > 0 ? $"{RepeatCount:N0} times, for at most {DurationSeconds:0.###} s"
             : RepeatCount > 0 ? $"{RepeatCount:N0} times"
@@ -83,7 +83,7 @@ public sealed partial class SendUdpDatagramCommand
             how += $", at {RatePerSecond:N0} per second";
         }
 
-        return $"Performing the operation \"Send a {length:N0}-byte UDP datagram {how}\" on target \"{lastTargetText}\".";
+        return $"Send a {length:N0}-byte UDP datagram {how}";
     }
 
     // Sends one payload many times to one target and reports the run.
@@ -97,7 +97,7 @@ public sealed partial class SendUdpDatagramCommand
         };
         string activity = $"Sending {payload.Length:N0}-byte datagrams to {lastTargetText}";
         bool showed = false;
-        UdpSendSummary summary = sender!.SendRepeatedly(target, payload, plan, PipelineStopToken, (sent, elapsed) =>
+        UdpSendSummary summary = sender!.SendRepeatedly(target, payload, plan, StopToken, (sent, elapsed) =>
         {
             if (elapsed >= ProgressAfter)
             {
@@ -110,7 +110,7 @@ public sealed partial class SendUdpDatagramCommand
             WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
 
-        if (PipelineStopToken.IsCancellationRequested)
+        if (StopToken.IsCancellationRequested)
         {
             return; // Ctrl+C: the pipeline is stopping and takes no more output
         }
@@ -118,9 +118,7 @@ public sealed partial class SendUdpDatagramCommand
         WriteVerbose($"Sent {summary.Sent:N0} datagrams of {summary.Length:N0} bytes to {lastTargetText} in {summary.Elapsed.TotalSeconds:N3} s: {summary.RatePerSecond:N0} per second{(summary.RequestedRate is { } rate ? $" (asked for {rate:N0})" : string.Empty)}, {summary.SystemCalls:N0} system calls.");
         if (summary.Refused > 0)
         {
-            WriteUdpError(new UdpException(UdpErrorKind.PortUnreachable,
-                $"{lastTargetText} answered {summary.Refused:N0} of the datagrams with ICMP port unreachable: nothing listened on UDP port {target.Port} there for at least part of the run. The run went on.",
-                lastTargetText));
+            WriteError(ErrorRecords.RefusedDuringRun(summary, target, MyInvocation.MyCommand));
         }
 
         if (PassThru)

@@ -16,14 +16,15 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
 
-    // The last target and the text ShouldProcess shows, kept because a pipeline of a million
+    // The last target and the action ShouldProcess shows, kept because a pipeline of a million
     // strings usually goes to one host and one payload length (formatting them was a tenth of a send).
     private string? lastName;
     private int lastPort;
     private IPEndPoint? lastTarget;
     private string lastTargetText = string.Empty;
     private int lastLength = -1;
-    private string lastDescription = string.Empty;
+    private string lastAction = string.Empty;
+    private readonly List<UdpDatagram> fromOtherAddresses = new();
 
     #region Parameters
 
@@ -81,10 +82,10 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         try
         {
             sender = new DatagramSender(
-                new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
+                WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice }),
                 Encoding)
             {
-                OneTarget = HasOneTarget || Repeats, // a repeated send reads no replies
+                ConnectToTarget = HasOneTarget || Repeats, // a repeated send reads no replies
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -137,7 +138,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         {
             IPEndPoint target = Target(name);
             sender!.CheckTarget(target, payload.Length);
-            if (!ShouldProcess(Repeats ? LoadDescription(payload.Length) : Description(payload.Length), null, null))
+            if (!ShouldSend(lastTargetText, Repeats ? LoadAction(payload.Length) : Action(payload.Length)))
             {
                 return;
             }
@@ -153,34 +154,47 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 return;
             }
 
+            if (sender.Send(target, payload) is { } refused)
+            {
+                WriteError(ErrorRecords.EarlierRefusal(refused, MyInvocation.MyCommand));
+            }
+
             if (PassThru)
             {
-                UdpDatagram sent = sender.Send(target, payload);
-                ReportEarlierRefusal();
-                WriteObject(sent);
-            }
-            else
-            {
-                sender.Transmit(target, payload);
-                ReportEarlierRefusal();
+                WriteObject(sender.Describe(target, payload));
             }
 
             if (WaitForReply)
             {
-                foreach (UdpDatagram reply in sender.ReceiveReplies(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), PipelineStopToken))
-                {
-                    WriteObject(reply);
-                }
+                WriteReplies(target);
             }
         }
         catch (UdpException e)
         {
-            ReportEarlierRefusal();
             WriteUdpError(e, name);
         }
         catch (OperationCanceledException)
         {
             // Ctrl+C during a reply wait.
+        }
+    }
+
+    private void WriteReplies(IPEndPoint target)
+    {
+        fromOtherAddresses.Clear();
+        try
+        {
+            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses))
+            {
+                WriteObject(reply);
+            }
+        }
+        finally
+        {
+            if (fromOtherAddresses.Count > 0)
+            {
+                WriteWarning($"{fromOtherAddresses.Count:N0} datagrams came from other addresses than {Addresses.Format(target)} (the first from {Addresses.Format(fromOtherAddresses[0].RemoteAddress, fromOtherAddresses[0].RemotePort)}) and were not taken as replies.");
+            }
         }
     }
 
@@ -190,7 +204,6 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         {
             lastTarget = new IPEndPoint(Resolve(name), Port);
             lastTargetText = Addresses.Format(lastTarget);
-            lastDescription = string.Empty;
             lastName = name;
             lastPort = Port;
         }
@@ -198,18 +211,16 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         return lastTarget;
     }
 
-    // What ShouldProcess(target, action) would show (-WhatIf, -Verbose, -Confirm), made once per
-    // target and length: ShouldProcess(target, action) formats it on every call, a few percent
-    // of a send. PowerShell adds its own "What if:" and confirmation question around it.
-    private string Description(int length)
+    // The action ShouldProcess shows, made once per payload length.
+    private string Action(int length)
     {
-        if (length != lastLength || lastDescription.Length == 0)
+        if (length != lastLength)
         {
             lastLength = length;
-            lastDescription = $"Performing the operation \"Send a {length:N0}-byte UDP datagram\" on target \"{lastTargetText}\".";
+            lastAction = $"Send a {length:N0}-byte UDP datagram";
         }
 
-        return lastDescription;
+        return lastAction;
     }
 
     private IPAddress Resolve(string name)
@@ -217,22 +228,11 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         if (!resolved.TryGetValue(name, out IPAddress? address))
         {
             // A name is sent to once, at its first address (IPv4 first unless -IPv6).
-            address = Addresses.Resolve(name, FamilyChoice, PipelineStopToken)[0];
+            address = Addresses.Resolve(name, FamilyChoice, StopToken)[0];
             resolved[name] = address;
             WriteVerbose($"{name} is {address}.");
         }
 
         return address;
-    }
-
-    private void ReportEarlierRefusal()
-    {
-        if (sender!.EarlierRefusal is { } refused)
-        {
-            sender.EarlierRefusal = null;
-            WriteUdpError(new UdpException(UdpErrorKind.PortUnreachable,
-                $"{Addresses.Format(refused)} answered an earlier datagram with ICMP port unreachable: nothing listens on UDP port {refused.Port} there. Later datagrams are still sent.",
-                Addresses.Format(refused)));
-        }
     }
 }

@@ -6,7 +6,7 @@ using PSUdp.Engine;
 namespace PSUdp.Commands;
 
 /// <summary>
-/// What every PSUdp cmdlet shares: Ctrl+C (StopProcessing) cancels <see cref="PipelineStopToken"/>, engine
+/// What every PSUdp cmdlet shares: Ctrl+C (StopProcessing) cancels <see cref="StopToken"/>, engine
 /// failures become ErrorRecords in one way, and a listener's queue is drained onto the pipeline
 /// thread, the only thread allowed to call WriteObject.
 /// </summary>
@@ -14,16 +14,19 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
 
-    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
-    private protected CancellationToken PipelineStopToken => cancellation.Token;
+    /// <summary>
+    /// Cancelled when the user presses Ctrl+C or the pipeline stops. Not named StopToken:
+    /// PowerShell 7.5's Cmdlet has a member of that name, which this would hide.
+    /// </summary>
+    private protected CancellationToken StopToken => cancellation.Token;
 
     /// <summary>Reports a per-item failure and goes on.</summary>
     private protected void WriteUdpError(UdpException exception, object? target = null) =>
-        WriteError(ErrorRecords.From(exception, target));
+        WriteError(ErrorRecords.From(exception, target, MyInvocation.MyCommand));
 
     /// <summary>Ends the cmdlet with a failure.</summary>
     private protected void ThrowUdpError(UdpException exception, object? target = null) =>
-        ThrowTerminatingError(ErrorRecords.From(exception, target));
+        ThrowTerminatingError(ErrorRecords.From(exception, target, MyInvocation.MyCommand));
 
     /// <summary>
     /// Writes each datagram of a running listener as it arrives, until the listener ends or the
@@ -33,7 +36,7 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     {
         try
         {
-            foreach (UdpDatagram datagram in listener.Queue.Drain(PipelineStopToken))
+            foreach (UdpDatagram datagram in listener.Queue.Drain(StopToken))
             {
                 WriteObject(datagram);
             }
@@ -60,7 +63,7 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     internal static string DropWarning(DatagramListener listener) =>
         $"{listener.Queue.Dropped:N0} of {listener.Received:N0} datagrams received on {Addresses.Format(listener.LocalEndPoint)} were not written because the pipeline could not keep up (an echo server still answered them). Make the pipeline faster (filter early, write to a file less often) or use -AsJob and Receive-Job more often.";
 
-    /// <summary>Cancels <see cref="PipelineStopToken"/>; subclasses stop their engine too.</summary>
+    /// <summary>Cancels <see cref="StopToken"/>; subclasses stop their engine too.</summary>
     protected override void StopProcessing() => cancellation.Cancel();
 
     /// <summary>Releases the cancellation source.</summary>

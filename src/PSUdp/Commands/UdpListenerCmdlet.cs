@@ -112,7 +112,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
                 LocalAddress = LocalAddress,
                 LocalPort = Port,
                 ReuseAddress = ReuseAddress,
-                ReceiveBufferSize = ReceiveBufferSize,
+                KernelReceiveBufferSize = ReceiveBufferSize,
             },
             Encoding = Encoding,
             Count = Count,
@@ -128,7 +128,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
             ThrowUdpError(e);
         }
 
-        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.ReceiveBufferSize:N0}-byte receive buffer.");
+        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.KernelReceiveBufferSize:N0}-byte receive buffer.");
         foreach (string joined in listener.Memberships)
         {
             WriteVerbose($"Joined {joined}.");
@@ -150,7 +150,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
 
         listener!.Start();
         WriteDatagrams(listener);
-        if (!PipelineStopToken.IsCancellationRequested)
+        if (!StopToken.IsCancellationRequested)
         {
             ReportEnd(listener);
         }

@@ -1,5 +1,7 @@
 using System;
+using System.Globalization;
 using System.Management.Automation;
+using System.Reflection;
 using System.Text;
 using PSUdp.Engine;
 
@@ -14,6 +16,18 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     private protected const string MessageSet = "Message";
     private protected const string PayloadSet = "Payload";
     private protected const string HexSet = "Hex";
+
+    // PowerShell's own (localized) text for ShouldProcess(target, action), read once from its
+    // resources; the English original where they cannot be read.
+    private static readonly string ShouldProcessTemplate =
+        typeof(PSCmdlet).Assembly.GetType("CommandBaseStrings")
+            ?.GetProperty("ShouldProcessMessage", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            ?.GetValue(null) as string
+        ?? "Performing the operation \"{0}\" on target \"{1}\".";
+
+    private string lastTarget = string.Empty;
+    private string lastAction = string.Empty;
+    private string lastDescription = string.Empty;
 
     #region Parameters
 
@@ -37,6 +51,23 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     [EncodingTransformation]
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding Encoding { get; set; } = EncodingResolver.Default;
+
+    /// <summary>The IPv4 TTL or IPv6 hop limit of each datagram (also for multicast), 1-255; the system's default when left out.</summary>
+    [Parameter]
+    [Alias("Ttl", "HopLimit")]
+    [ValidateRange(1, 255)]
+    public int TimeToLive { get; set; }
+
+    /// <summary>The DSCP of each datagram: 0-63 or a name (EF, AF11..AF43, CS0..CS7); the ECN bits are left alone.</summary>
+    [Parameter]
+    [DscpTransformation]
+    [ArgumentCompleter(typeof(DscpCompleter))]
+    [ValidateRange(0, 63)]
+    public int Dscp { get; set; }
+
+    /// <summary>Sets don't-fragment (IPv4 DF with path-MTU discovery, IPv6 IPV6_DONTFRAG): a datagram too large for the path fails with MessageTooLong.</summary>
+    [Parameter]
+    public SwitchParameter DontFragment { get; set; }
 
     /// <summary>Writes each sent datagram.</summary>
     [Parameter]
@@ -66,6 +97,40 @@ public abstract class UdpSendCmdlet : UdpCmdlet
         {
             WriteWarning("-Count and -TimeoutSeconds apply to the replies, so they take effect only with -WaitForReply.");
         }
+    }
+
+    /// <summary>Copies -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made.</summary>
+    private protected SocketOptions WithIPLevel(SocketOptions options)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeToLive)))
+        {
+            options.TimeToLive = TimeToLive;
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Dscp)))
+        {
+            options.Dscp = Dscp;
+        }
+
+        options.DontFragment = DontFragment;
+        return options;
+    }
+
+    /// <summary>
+    /// ShouldProcess(target, action) for every sender, with the same text, made once while the
+    /// target and the action stay the same: PowerShell formats it on every call, a few percent of
+    /// a send in a pipeline of a million strings.
+    /// </summary>
+    private protected bool ShouldSend(string target, string action)
+    {
+        if (lastDescription.Length == 0 || !string.Equals(target, lastTarget, StringComparison.Ordinal) || !string.Equals(action, lastAction, StringComparison.Ordinal))
+        {
+            lastTarget = target;
+            lastAction = action;
+            lastDescription = string.Format(CultureInfo.CurrentCulture, ShouldProcessTemplate, action, target);
+        }
+
+        return ShouldProcess(lastDescription, null, null);
     }
 
     /// <summary>The bytes of the current input, or null after reporting why there are none.</summary>

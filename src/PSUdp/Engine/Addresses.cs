@@ -108,8 +108,8 @@ internal static class Addresses
         {
             string wanted = family == AddressFamilyChoice.IPv4 ? "IPv4" : "IPv6";
             throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
-                $"'{name}' has no {wanted} address (it has {string.Join(", ", found.Select(a => a.ToString()))}). Leave out -{wanted} or give another host.",
-                name);
+                $"'{name}' has no {wanted} address (it has {string.Join(", ", found.Select(a => a.ToString()))}).",
+                name, setting: UdpSetting.NameFamily, family: wanted);
         }
 
         throw new UdpException(UdpErrorKind.NameNotResolved,

@@ -33,6 +33,17 @@ internal static class BroadcastAddresses
     /// <summary>The limited broadcast address, 255.255.255.255.</summary>
     internal static IPAddress Limited => IPAddress.Broadcast;
 
+    /// <summary>Throws AddressFamilyMismatch unless <paramref name="destination"/> can be a broadcast destination (IPv4).</summary>
+    internal static void CheckDestination(IPAddress destination)
+    {
+        if (destination.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                $"{destination} is not an IPv4 address; IPv6 has no broadcast. Give an IPv4 broadcast address such as 255.255.255.255.",
+                destination);
+        }
+    }
+
     /// <summary>The names of this computer's network interfaces, for tab completion.</summary>
     internal static IEnumerable<string> InterfaceNames() =>
         NetworkInterface.GetAllNetworkInterfaces().Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal);

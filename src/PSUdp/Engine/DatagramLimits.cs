@@ -11,8 +11,8 @@ internal static class DatagramLimits
     /// <summary>65,535 less the UDP header (8); the IPv6 header is not counted in its payload length.</summary>
     internal const int MaxIPv6Payload = 65527;
 
-    /// <summary>Large enough for any datagram of either family.</summary>
-    internal const int ReceiveBufferLength = 65536;
+    /// <summary>The longest datagram a reader keeps whole by default: any datagram of either family.</summary>
+    internal const int MaxDatagramLength = 65536;
 
     /// <summary>
     /// The most datagrams a listener keeps for a pipeline that falls behind: enough for the first
@@ -34,7 +34,7 @@ internal static class DatagramLimits
         {
             string name = family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
             throw new UdpException(UdpErrorKind.PayloadTooLarge,
-                $"The payload is {length:N0} bytes; one {name} UDP datagram carries at most {max:N0}. Split the data into smaller datagrams.",
+                $"The payload is {length:N0} bytes; one {name} UDP datagram carries at most {max:N0}.",
                 target);
         }
     }

@@ -56,8 +56,8 @@ internal abstract class DatagramListener : IDisposable
 
         Socket.ReceiveTimeout = WakeMilliseconds;
         LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
-        ReceiveBufferSize = Socket.ReceiveBufferSize;
-        reader = new DatagramReader(Socket, options.BufferLength);
+        KernelReceiveBufferSize = Socket.ReceiveBufferSize;
+        reader = new DatagramReader(Socket, options.MaxDatagramLength);
         Queue = new DatagramQueue(options.Encoding, options.QueueCapacity, options.QueueByteCapacity);
         thread = new Thread(Run) { IsBackground = true, Name = $"PSUdp {role} {Addresses.Format(LocalEndPoint)}" };
     }
@@ -66,7 +66,7 @@ internal abstract class DatagramListener : IDisposable
     internal IPEndPoint LocalEndPoint { get; }
 
     /// <summary>The kernel receive buffer the socket really got, in bytes.</summary>
-    internal int ReceiveBufferSize { get; }
+    internal int KernelReceiveBufferSize { get; }
 
     /// <summary>Where datagrams wait for the consumer.</summary>
     internal DatagramQueue Queue { get; }
@@ -117,6 +117,11 @@ internal abstract class DatagramListener : IDisposable
     /// </summary>
     protected virtual bool GathersBatches => false;
 
+    /// <summary>Runs on the receive thread after its last datagram, before the queue completes.</summary>
+    protected virtual void LoopEnded()
+    {
+    }
+
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(in DatagramView datagram);
 
@@ -130,8 +135,8 @@ internal abstract class DatagramListener : IDisposable
         DatagramBatchReader? batch = null;
         try
         {
-            batch = DatagramBatchReader.TryCreate(Socket, options.BufferLength);
-            bool gather = batch is not null && GathersBatches && ReceiveBufferSize >= GatherBufferSize;
+            batch = DatagramBatchReader.TryCreate(Socket, options.MaxDatagramLength);
+            bool gather = batch is not null && GathersBatches && KernelReceiveBufferSize >= GatherBufferSize;
             bool lastSlice = false;
             while (!stopping)
             {
@@ -187,6 +192,7 @@ internal abstract class DatagramListener : IDisposable
         {
             Close();
             batch?.Dispose();
+            LoopEnded();
             Queue.Complete();
         }
     }

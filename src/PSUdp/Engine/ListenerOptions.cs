@@ -28,6 +28,6 @@ internal sealed class ListenerOptions
     /// <summary>The multicast groups to join once bound, and leave when the listener stops.</summary>
     public MulticastRequest Multicast { get; set; } = new();
 
-    /// <summary>The largest datagram kept whole; longer ones are cut and marked Truncated.</summary>
-    public int BufferLength { get; set; } = DatagramLimits.ReceiveBufferLength;
+    /// <summary>The longest datagram kept whole, in bytes; longer ones are cut and marked Truncated.</summary>
+    public int MaxDatagramLength { get; set; } = DatagramLimits.MaxDatagramLength;
 }

@@ -53,6 +53,15 @@ public enum UdpErrorKind
     /// <summary>Any other socket failure.</summary>
     SocketFailed,
 
+    /// <summary>The system refused an IP-level socket option (TTL, DSCP, don't-fragment).</summary>
+    SocketOptionRefused,
+
+    /// <summary>A don't-fragment datagram is larger than the path MTU allows.</summary>
+    MessageTooLong,
+
+    /// <summary>A DSCP name is not known.</summary>
+    InvalidDscp,
+
     /// <summary>An address given as a multicast group is not one (IPv4 224.0.0.0/4, IPv6 ff00::/8).</summary>
     NotMulticastGroup,
 
@@ -75,14 +84,21 @@ public enum UdpErrorKind
     CaptureCorrupt,
 }
 
-/// <summary>A failure of PSUdp's socket engine, with a stable <see cref="UdpErrorKind"/>.</summary>
+/// <summary>
+/// A failure of PSUdp's socket engine, with a stable <see cref="UdpErrorKind"/>. The engine's
+/// message states the facts in its own terms; the cmdlets' advice is added by
+/// <see cref="WithAdvice"/> (Commands/ErrorRecords.cs), so the engine never names a parameter.
+/// </summary>
 public sealed class UdpException : Exception
 {
-    internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null)
+    internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null,
+        UdpSetting setting = UdpSetting.None, string? family = null)
         : base(message, inner)
     {
         Kind = kind;
         Target = target;
+        Setting = setting;
+        Family = family;
     }
 
     /// <summary>What went wrong; also the PowerShell error id.</summary>
@@ -90,4 +106,42 @@ public sealed class UdpException : Exception
 
     /// <summary>The value the failure is about: a host name, an endpoint, a port.</summary>
     public object? Target { get; }
+
+    /// <summary>Which of the caller's engine settings the failure turns on, for advice in the caller's terms.</summary>
+    internal UdpSetting Setting { get; }
+
+    /// <summary>The address family in force (IPv4 or IPv6) when that is the fact, else null.</summary>
+    internal string? Family { get; }
+
+    /// <summary>The same failure with advice appended to its message.</summary>
+    internal UdpException WithAdvice(string advice) =>
+        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family);
+}
+
+/// <summary>The engine setting a failure turns on; the cmdlets name the parameter behind it.</summary>
+internal enum UdpSetting
+{
+    /// <summary>No setting of the caller's would help.</summary>
+    None,
+
+    /// <summary>The local address (SocketOptions.LocalAddress) is not one of this computer's.</summary>
+    LocalAddress,
+
+    /// <summary>The local address is not of the family the caller chose; <see cref="UdpException.Family"/> is the chosen one.</summary>
+    LocalAddressFamily,
+
+    /// <summary>A name has no address of the family the caller chose; <see cref="UdpException.Family"/> is the chosen one.</summary>
+    NameFamily,
+
+    /// <summary>The target does not fit the socket's family (chosen, or set by the local address); <see cref="UdpException.Family"/> is the socket's.</summary>
+    SocketFamily,
+
+    /// <summary>The port is held by another socket; sharing it (SocketOptions.ReuseAddress) would bind it.</summary>
+    ReuseAddress,
+
+    /// <summary>A reply wait ran out of time; a longer wait might see the reply.</summary>
+    ReplyTimeout,
+
+    /// <summary>The socket may not send to broadcast addresses (SocketOptions.Broadcast is off).</summary>
+    Broadcast,
 }

@@ -39,8 +39,8 @@ internal static class UdpSocketFactory
             if ((options.Family == AddressFamilyChoice.IPv4 && isV6) || (options.Family == AddressFamilyChoice.IPv6 && !isV6))
             {
                 throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
-                    $"The local address {local} is not an {options.Family} address. Give an {options.Family} local address or leave out -{options.Family}.",
-                    local);
+                    $"The local address {local} is not an {options.Family} address.",
+                    local, setting: UdpSetting.LocalAddressFamily, family: options.Family.ToString());
             }
 
             return local;
@@ -83,9 +83,11 @@ internal static class UdpSocketFactory
             LinuxSocketOptions.BindToDevice(socket, device);
         }
 
-        if (options.ReceiveBufferSize > 0)
+        IPLevel.IPLevelOptions.Apply(socket, options);
+
+        if (options.KernelReceiveBufferSize > 0)
         {
-            SetReceiveBuffer(socket, options.ReceiveBufferSize);
+            SetReceiveBuffer(socket, options.KernelReceiveBufferSize);
         }
 
         if (options.IgnoreIcmpErrors)
@@ -125,11 +127,11 @@ internal static class UdpSocketFactory
             throw e.SocketErrorCode switch
             {
                 SocketError.AddressAlreadyInUse => new UdpException(UdpErrorKind.AddressInUse,
-                    $"Port {port} on {address} is already in use. Choose another port, use port 0 for any free port, stop the program that holds it, or use -ReuseAddress where both programs agree to share it.",
-                    endPoint, e),
+                    $"Port {port} on {address} is already in use.",
+                    endPoint, e, UdpSetting.ReuseAddress),
                 SocketError.AddressNotAvailable => new UdpException(UdpErrorKind.AddressNotAvailable,
-                    $"{address} is not an address of this computer, so PSUdp cannot bind {endPoint}. Give one of this computer's addresses, or leave out -LocalAddress.",
-                    endPoint, e),
+                    $"{address} is not an address of this computer, so PSUdp cannot bind {endPoint}.",
+                    endPoint, e, UdpSetting.LocalAddress),
                 SocketError.AccessDenied => new UdpException(UdpErrorKind.AccessDenied,
                     $"The system refused to bind {endPoint}. Ports below 1024 need administrator (root) rights; choose a port of 1024 or above.",
                     endPoint, e),

@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+
+namespace PSUdp.Engine;
+
+/// <summary>
+/// Waits for the replies to a datagram on the socket that sent it: either from the address the
+/// datagram went to (a request and its answer) or from any address (a broadcast or a multicast
+/// group, where every host's answer counts). Each wait is one call; nothing carries over.
+/// </summary>
+internal sealed class ReplyWait
+{
+    // How often a wait wakes to look at the cancellation token.
+    private const int WakeMilliseconds = 100;
+
+    private readonly Socket socket;
+    private readonly Encoding encoding;
+    private readonly DatagramReader reader;
+
+    internal ReplyWait(Socket socket, Encoding encoding)
+    {
+        this.socket = socket;
+        this.encoding = encoding;
+        reader = new DatagramReader(socket);
+    }
+
+    /// <summary>
+    /// Yields <paramref name="count"/> replies from the address of <paramref name="target"/>. Throws
+    /// PortUnreachable when ICMP says nothing listens there, and ReplyTimeout when fewer replies came
+    /// in time. Datagrams from any other address are not replies; they go to
+    /// <paramref name="fromOtherAddresses"/>, so the caller can say that they came.
+    /// </summary>
+    internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
+        ICollection<UdpDatagram>? fromOtherAddresses = null)
+    {
+        IPAddress expected = Addresses.Normalize(target.Address);
+        var clock = Stopwatch.StartNew();
+        int got = 0;
+        while (got < count)
+        {
+            if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
+            {
+                string what = count == 1 ? "No reply" : $"{got} of {count} replies";
+                throw new UdpException(UdpErrorKind.ReplyTimeout,
+                    $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds.",
+                    Addresses.Format(target), setting: UdpSetting.ReplyTimeout);
+            }
+
+            UdpDatagram? reply;
+            try
+            {
+                reply = TryRead(remaining);
+            }
+            catch (SocketException e) when (IsRefusal(e))
+            {
+                throw new UdpException(UdpErrorKind.PortUnreachable,
+                    $"{Addresses.Format(target)} answered ICMP port unreachable: nothing listens on UDP port {target.Port} there.",
+                    Addresses.Format(target), e);
+            }
+
+            if (reply is null)
+            {
+                continue;
+            }
+
+            if (reply.RemoteAddress.Equals(expected))
+            {
+                got++;
+                yield return reply;
+            }
+            else
+            {
+                fromOtherAddresses?.Add(reply);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Yields the replies from every address until <paramref name="timeout"/> has passed or
+    /// <paramref name="most"/> came. ICMP refusals are ignored: one host's closed port says
+    /// nothing about the others.
+    /// </summary>
+    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token)
+    {
+        var clock = Stopwatch.StartNew();
+        int got = 0;
+        while (got < most)
+        {
+            if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
+            {
+                yield break;
+            }
+
+            UdpDatagram? reply;
+            try
+            {
+                reply = TryRead(remaining);
+            }
+            catch (SocketException e) when (IsRefusal(e))
+            {
+                continue;
+            }
+
+            if (reply is not null)
+            {
+                got++;
+                yield return reply;
+            }
+        }
+    }
+
+    // Throws when cancelled; false when the wait is over.
+    private static bool TimeLeft(Stopwatch clock, TimeSpan timeout, CancellationToken token, out TimeSpan remaining)
+    {
+        token.ThrowIfCancellationRequested();
+        remaining = timeout - clock.Elapsed;
+        return remaining > TimeSpan.Zero;
+    }
+
+    // One read of at most the wake interval; null when nothing came in that time.
+    private UdpDatagram? TryRead(TimeSpan remaining)
+    {
+        socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)));
+        try
+        {
+            return reader.Read().ToDatagram(encoding);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsRefusal(SocketException e) =>
+        e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset;
+}
