@@ -1,13 +1,8 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
-using System.Net;
 using System.Text;
-using PSUdp.Engine;
 using PSUdp.Engine.Capture;
-using Xunit;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Tests;
 
@@ -220,6 +215,27 @@ public class UdpPacketTests
         Assert.Equal(IPAddress.Parse(local), udp.Destination);
         Assert.Equal(53, udp.DestinationPort);
         Assert.Equal(payload, buffer.Skip(udp.PayloadOffset).Take(udp.PayloadLength).ToArray());
+    }
+
+    [Theory]
+    [InlineData("192.0.2.1", "198.51.100.7")]
+    [InlineData("2001:db8::1", "2001:db8::2")]
+    public void Build_WritesTheArrivalFactsTheDatagramKnows(string remote, string local)
+    {
+        // TTL 5, DSCP EF (46) and ECN ECT(1), as a receive with the arrival facts found them.
+        var d = new UdpDatagram(DatagramDirection.Received, IPAddress.Parse(remote), 1, IPAddress.Parse(local), 2,
+            new byte[] { 7 }, false, Encoding.UTF8, new ArrivalFacts(0, 5, (46 << 2) | 1, DateTimeOffset.UtcNow.UtcTicks));
+        var buffer = new byte[UdpPacket.MaxLength];
+        int n = UdpPacket.Build(d, buffer);
+        List<UdpDatagram> back = Frames.ReadAll(Frames.Pcap(LinkType.Raw, false, false, (1, 0, buffer.Take(n).ToArray())), out _);
+        UdpDatagram b = Assert.Single(back);
+        Assert.Equal(5, b.TimeToLive);
+        Assert.Equal(46, b.Dscp);
+        Assert.Equal(1, b.Ecn);
+        if (!remote.Contains(':'))
+        {
+            Assert.Equal(0xFFFFu, UdpPacket.Sum(buffer, 0, 20, 0));
+        }
     }
 
     [Fact]

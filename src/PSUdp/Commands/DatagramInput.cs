@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Commands;
 
@@ -37,8 +38,12 @@ internal static class DatagramInput
                 ? LanguagePrimitives.ConvertTo<byte[]>(bytes)
                 : HexFormat.Parse(Value(input, "Hex")?.ToString() ?? string.Empty);
             bool truncated = LanguagePrimitives.IsTrue(Value(input, "Truncated"));
+            int timeToLive = Value(input, "TimeToLive") is { } ttl ? LanguagePrimitives.ConvertTo<int>(ttl) : -1;
+            int trafficClass = Value(input, "Dscp") is { } dscp
+                ? (LanguagePrimitives.ConvertTo<int>(dscp) << 2) | (Value(input, "Ecn") is { } ecn ? LanguagePrimitives.ConvertTo<int>(ecn) : 0)
+                : -1;
             return new UdpDatagram(direction, remote, remotePort, local, localPort, payload, truncated,
-                EncodingResolver.Default, Time(input).UtcTicks);
+                EncodingResolver.Default, new ArrivalFacts(0, timeToLive, trafficClass, Time(input).UtcTicks));
         }
         catch (Exception e) when (e is PSInvalidCastException or FormatException or UdpException or ArgumentException)
         {

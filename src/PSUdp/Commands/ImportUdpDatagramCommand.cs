@@ -113,8 +113,8 @@ public sealed class ImportUdpDatagramCommand : UdpCmdlet
     {
         if (delay > TimeSpan.Zero)
         {
-            PipelineStopToken.WaitHandle.WaitOne(delay);
-            PipelineStopToken.ThrowIfCancellationRequested();
+            StopToken.WaitHandle.WaitOne(delay);
+            StopToken.ThrowIfCancellationRequested();
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine.Capture;
 
@@ -99,7 +100,7 @@ internal sealed class CaptureReader : IDisposable
                     byte[] payload = udp.PayloadLength == 0 ? Array.Empty<byte>() : new byte[udp.PayloadLength];
                     Buffer.BlockCopy(buffer, udp.PayloadOffset, payload, 0, udp.PayloadLength);
                     return new UdpDatagram(DatagramDirection.Received, udp.Source, udp.SourcePort, udp.Destination, udp.DestinationPort,
-                        payload, udp.Truncated, encoding, packet.UtcTicks);
+                        payload, udp.Truncated, encoding, new ArrivalFacts(0, udp.TimeToLive, udp.TrafficClass, packet.UtcTicks));
                 case PacketKind.NotUdp:
                     Counts.NotUdp++;
                     break;

@@ -25,8 +25,11 @@ internal enum PacketKind
 /// <summary>The UDP datagram found in a packet: addresses, ports and where its payload is.</summary>
 internal readonly struct DecodedUdp
 {
-    internal DecodedUdp(IPAddress source, int sourcePort, IPAddress destination, int destinationPort, int payloadOffset, int payloadLength, bool truncated)
+    internal DecodedUdp(IPAddress source, int sourcePort, IPAddress destination, int destinationPort, int payloadOffset, int payloadLength, bool truncated,
+        int timeToLive, int trafficClass)
     {
+        TimeToLive = timeToLive;
+        TrafficClass = trafficClass;
         Source = source;
         SourcePort = sourcePort;
         Destination = destination;
@@ -50,6 +53,12 @@ internal readonly struct DecodedUdp
 
     /// <summary>The capture kept fewer bytes than the datagram had (a snapshot length).</summary>
     internal bool Truncated { get; }
+
+    /// <summary>The IPv4 TTL or IPv6 hop limit in the packet.</summary>
+    internal int TimeToLive { get; }
+
+    /// <summary>The IPv4 TOS byte or IPv6 traffic class (DSCP and ECN) in the packet.</summary>
+    internal int TrafficClass { get; }
 }
 
 /// <summary>
@@ -179,7 +188,7 @@ internal static class PacketDecoder
         int ipEnd = totalLength == 0 ? int.MaxValue : at + totalLength;
         var source = new IPAddress(Slice(data, at + 12, 4));
         var destination = new IPAddress(Slice(data, at + 16, 4));
-        return Udp(data, at + headerLength, ipEnd, end, source, destination, out udp);
+        return Udp(data, at + headerLength, ipEnd, end, source, destination, data[at + 8], data[at + 1], out udp);
     }
 
     private static PacketKind IPv6(byte[] data, int at, int end, out DecodedUdp udp)
@@ -201,7 +210,7 @@ internal static class PacketDecoder
             switch (next)
             {
                 case ProtocolUdp:
-                    return Udp(data, header, ipEnd, end, source, destination, out udp);
+                    return Udp(data, header, ipEnd, end, source, destination, data[at + 7], (ByteOrder.Net16(data, at) >> 4) & 0xFF, out udp);
                 case 0:   // hop-by-hop options
                 case 43:  // routing
                 case 60:  // destination options
@@ -239,7 +248,7 @@ internal static class PacketDecoder
         return PacketKind.Unreadable;
     }
 
-    private static PacketKind Udp(byte[] data, int at, int ipEnd, int end, IPAddress source, IPAddress destination, out DecodedUdp udp)
+    private static PacketKind Udp(byte[] data, int at, int ipEnd, int end, IPAddress source, IPAddress destination, int timeToLive, int trafficClass, out DecodedUdp udp)
     {
         udp = default;
         if (at + 8 > end || at + 8 > ipEnd)
@@ -257,7 +266,7 @@ internal static class PacketDecoder
         int payloadLength = declared - 8;
         int captured = Math.Min(payloadLength, end - at - 8);
         udp = new DecodedUdp(source, ByteOrder.Net16(data, at), destination, ByteOrder.Net16(data, at + 2),
-            at + 8, captured, captured < payloadLength);
+            at + 8, captured, captured < payloadLength, timeToLive, trafficClass);
         return PacketKind.Udp;
     }
 

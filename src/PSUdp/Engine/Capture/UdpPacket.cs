@@ -18,7 +18,7 @@ internal static class UdpPacket
     /// <summary>The largest packet <see cref="Build"/> writes: an IPv6 header and a full UDP datagram.</summary>
     internal const int MaxLength = IPv6HeaderLength + 65535;
 
-    // What a packet says where the datagram object does not know: the usual initial TTL.
+    // The hop limit a packet says when the datagram object does not know it: the usual initial TTL.
     private const byte DefaultHopLimit = 64;
 
     /// <summary>Writes the packet into <paramref name="buffer"/> (at least <see cref="MaxLength"/> bytes) and returns its length.</summary>
@@ -42,23 +42,28 @@ internal static class UdpPacket
                 $"A datagram of {payload.Length:N0} bytes does not fit in one {(v6 ? "IPv6" : "IPv4")} packet.", datagram.ToString());
         }
 
+        // What the object knows of the IP header as it arrived; a sent datagram gets the usual defaults.
+        byte hopLimit = (byte)(datagram.TimeToLive ?? DefaultHopLimit);
+        int trafficClass = ((datagram.Dscp ?? 0) << 2) | (datagram.Ecn ?? 0);
         byte[] src = source.GetAddressBytes();
         byte[] dst = destination.GetAddressBytes();
         Array.Clear(buffer, 0, ipLength + UdpHeaderLength);
         if (v6)
         {
-            buffer[0] = 0x60;
+            buffer[0] = (byte)(0x60 | (trafficClass >> 4));
+            buffer[1] = (byte)(trafficClass << 4);
             ByteOrder.PutNet16(buffer, 4, udpLength);
             buffer[6] = (byte)ProtocolType.Udp;
-            buffer[7] = DefaultHopLimit;
+            buffer[7] = hopLimit;
             Buffer.BlockCopy(src, 0, buffer, 8, 16);
             Buffer.BlockCopy(dst, 0, buffer, 24, 16);
         }
         else
         {
             buffer[0] = 0x45;
+            buffer[1] = (byte)trafficClass;
             ByteOrder.PutNet16(buffer, 2, ipLength + udpLength);
-            buffer[8] = DefaultHopLimit;
+            buffer[8] = hopLimit;
             buffer[9] = (byte)ProtocolType.Udp;
             Buffer.BlockCopy(src, 0, buffer, 12, 4);
             Buffer.BlockCopy(dst, 0, buffer, 16, 4);
