@@ -54,6 +54,10 @@ internal static class ErrorRecords
             _ => e.Kind switch
             {
                 UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
+                UdpErrorKind.IcmpUnreachable => "A firewall or router on the way, or the host itself, refused the datagram: the ICMP message names who. Check its rules and the route; Test-UdpConnection shows the same evidence for many ports at once.",
+                UdpErrorKind.TimeExceeded when Has(command, "TimeToLive") => "The path is longer than the time to live allows, or it loops: raise -TimeToLive, or check the routes from the router named.",
+                UdpErrorKind.TimeExceeded => "The path is longer than the time to live allows, or it loops: check the routes from the router named.",
+                UdpErrorKind.IcmpError => "The host or a router on the way could not handle the datagram; the ICMP type and code say why.",
                 UdpErrorKind.NetworkUnreachable => "Check the address, the routes and the network connection.",
                 UdpErrorKind.InvalidTarget => "Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.",
                 UdpErrorKind.PayloadTooLarge => "Split the data into smaller datagrams.",
@@ -79,6 +83,9 @@ internal static class ErrorRecords
         UdpErrorKind.NoBroadcastAddress => ErrorCategory.InvalidArgument,
         UdpErrorKind.InvalidTarget => ErrorCategory.InvalidArgument,
         UdpErrorKind.UnknownProbe => ErrorCategory.InvalidArgument,
+        UdpErrorKind.IcmpUnreachable => ErrorCategory.ConnectionError,
+        UdpErrorKind.TimeExceeded => ErrorCategory.ConnectionError,
+        UdpErrorKind.IcmpError => ErrorCategory.ConnectionError,
         UdpErrorKind.PortUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.NetworkUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.ReplyTimeout => ErrorCategory.OperationTimeout,

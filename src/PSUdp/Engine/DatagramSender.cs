@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
@@ -59,6 +60,9 @@ internal sealed class DatagramSender : IDisposable
     /// </summary>
     internal bool ConnectToTarget { get; set; }
 
+    /// <summary>When <see cref="Send"/> last sent (Stopwatch ticks): where a reply's round trip starts.</summary>
+    internal long LastSentAt { get; private set; }
+
     /// <summary>Waits for replies on this socket, from the address a datagram went to or from any.</summary>
     internal ReplyWait Replies => replies ??= new ReplyWait(socket, encoding);
 
@@ -103,6 +107,7 @@ internal sealed class DatagramSender : IDisposable
     internal IPEndPoint? Send(IPEndPoint target, byte[] payload)
     {
         CheckTarget(target, payload.Length);
+        LastSentAt = Stopwatch.GetTimestamp();
         IPEndPoint? earlierRefusal = null;
         try
         {

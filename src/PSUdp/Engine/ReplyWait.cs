@@ -35,11 +35,19 @@ internal sealed class ReplyWait
     /// in time. Datagrams from any other address are not replies; they go to
     /// <paramref name="fromOtherAddresses"/>, so the caller can say that they came.
     /// </summary>
+    /// <remarks>
+    /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
+    /// the start of the wait when it is 0. An ICMP error other than port unreachable is
+    /// IcmpUnreachable, TimeExceeded, MessageTooLong or IcmpError, with the report on the
+    /// exception (<see cref="IcmpFailures.ForReply"/>); one about a datagram to another endpoint
+    /// (an earlier one of the pipeline) does not end the wait.
+    /// </remarks>
     internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
-        ICollection<UdpDatagram>? fromOtherAddresses = null)
+        ICollection<UdpDatagram>? fromOtherAddresses = null, long sentAt = 0)
     {
         IPAddress expected = Addresses.Normalize(target.Address);
         var clock = Stopwatch.StartNew();
+        long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
         int got = 0;
         while (got < count)
         {
@@ -54,13 +62,17 @@ internal sealed class ReplyWait
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining);
+                reply = TryRead(remaining, since);
             }
-            catch (SocketException e) when (IsRefusal(e))
+            catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target)
+                ?? IcmpErrorQueue.FromSocketError(e.SocketErrorCode, target)) is { } icmp)
             {
-                throw new UdpException(UdpErrorKind.PortUnreachable,
-                    $"{Addresses.Format(target)} answered ICMP port unreachable: nothing listens on UDP port {target.Port} there.",
-                    Addresses.Format(target), e);
+                if (IcmpFailures.IsAboutAnother(icmp, target))
+                {
+                    continue;
+                }
+
+                throw IcmpFailures.ForReply(icmp, target, e);
             }
 
             if (reply is null)
@@ -85,9 +97,10 @@ internal sealed class ReplyWait
     /// <paramref name="most"/> came. ICMP refusals are ignored: one host's closed port says
     /// nothing about the others.
     /// </summary>
-    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token)
+    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token, long sentAt = 0)
     {
         var clock = Stopwatch.StartNew();
+        long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
         int got = 0;
         while (got < most)
         {
@@ -99,10 +112,11 @@ internal sealed class ReplyWait
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining);
+                reply = TryRead(remaining, since);
             }
-            catch (SocketException e) when (IsRefusal(e))
+            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e))
             {
+                // One host's ICMP error says nothing about the others (Explain read the error queue, which clears it).
                 continue;
             }
 
@@ -123,12 +137,14 @@ internal sealed class ReplyWait
     }
 
     // One read of at most the wake interval; null when nothing came in that time.
-    private UdpDatagram? TryRead(TimeSpan remaining)
+    private UdpDatagram? TryRead(TimeSpan remaining, long since)
     {
         socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)));
         try
         {
-            return reader.Read().ToDatagram(encoding);
+            UdpDatagram reply = reader.Read().ToDatagram(encoding);
+            reply.RoundTripTime = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - since) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            return reply;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
         {

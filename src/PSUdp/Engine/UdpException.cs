@@ -73,6 +73,15 @@ public enum UdpErrorKind
 
     /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
     UnknownProbe,
+
+    /// <summary>ICMP destination unreachable other than port unreachable (administratively prohibited, host, network or protocol unreachable): something on the way refused the datagram; <see cref="UdpException.Icmp"/> says what and who.</summary>
+    IcmpUnreachable,
+
+    /// <summary>ICMP time exceeded: the datagram's time to live (hop limit) ran out on the way; <see cref="UdpException.Icmp"/> names the router.</summary>
+    TimeExceeded,
+
+    /// <summary>Any other ICMP error for the datagram (parameter problem); <see cref="UdpException.Icmp"/> says which.</summary>
+    IcmpError,
 }
 
 /// <summary>
@@ -83,13 +92,14 @@ public enum UdpErrorKind
 public sealed class UdpException : Exception
 {
     internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null,
-        UdpSetting setting = UdpSetting.None, string? family = null)
+        UdpSetting setting = UdpSetting.None, string? family = null, IcmpReport? icmp = null)
         : base(message, inner)
     {
         Kind = kind;
         Target = target;
         Setting = setting;
         Family = family;
+        Icmp = icmp;
     }
 
     /// <summary>What went wrong; also the PowerShell error id.</summary>
@@ -97,6 +107,9 @@ public sealed class UdpException : Exception
 
     /// <summary>The value the failure is about: a host name, an endpoint, a port.</summary>
     public object? Target { get; }
+
+    /// <summary>The ICMP error behind the failure (type, code, the address that sent it), when an ICMP message caused it; else null.</summary>
+    public IcmpReport? Icmp { get; }
 
     /// <summary>Which of the caller's engine settings the failure turns on, for advice in the caller's terms.</summary>
     internal UdpSetting Setting { get; }
@@ -106,7 +119,7 @@ public sealed class UdpException : Exception
 
     /// <summary>The same failure with advice appended to its message.</summary>
     internal UdpException WithAdvice(string advice) =>
-        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family);
+        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family, Icmp);
 }
 
 /// <summary>The engine setting a failure turns on; the cmdlets name the parameter behind it.</summary>
