@@ -63,18 +63,18 @@ public class ReplyWaitIcmpTests
     }
 
     [Theory]
-    [InlineData(IcmpOrigin.Icmp, 3, 13, UdpErrorKind.IcmpUnreachable, "198.51.100.1 refused the datagram to 198.51.100.20:161 on the way (ICMP destination unreachable: communication administratively prohibited (type 3, code 13)).")]
-    [InlineData(IcmpOrigin.Icmp, 3, 1, UdpErrorKind.IcmpUnreachable, "198.51.100.1 refused the datagram to 198.51.100.20:161 on the way (ICMP destination unreachable: host unreachable (type 3, code 1)).")]
-    [InlineData(IcmpOrigin.Icmp, 11, 0, UdpErrorKind.TimeExceeded, "The datagram to 198.51.100.20:161 ran out of hops on the way: 198.51.100.1 sent ICMP time exceeded (ICMP time exceeded: time to live exceeded in transit (type 11, code 0)).")]
-    [InlineData(IcmpOrigin.Icmp, 3, 4, UdpErrorKind.MessageTooLong, "The datagram to 198.51.100.20:161 is larger than the path carries (MTU 1400 bytes): 198.51.100.1 sent (ICMP destination unreachable: fragmentation needed and DF set (type 3, code 4, next-hop MTU 1400)).")]
-    [InlineData(IcmpOrigin.Icmp, 12, 0, UdpErrorKind.IcmpError, "198.51.100.1 answered the datagram to 198.51.100.20:161 with an ICMP error (ICMP parameter problem: an ICMP error (type 12, code 0)).")]
-    public void OtherIcmpErrorsGetTheirOwnKind_NamingTypeCodeAndSender(IcmpOrigin origin, int type, int code, UdpErrorKind kind, string message)
+    [InlineData(3, 13, UdpErrorKind.AdministrativelyProhibited, "communication administratively prohibited (type 3, code 13) from 198.51.100.1")]
+    [InlineData(3, 1, UdpErrorKind.NetworkUnreachable, "host unreachable (type 3, code 1) from 198.51.100.1")]
+    [InlineData(11, 0, UdpErrorKind.TimeExceeded, "time to live exceeded in transit (type 11, code 0) from 198.51.100.1")]
+    [InlineData(3, 4, UdpErrorKind.MessageTooLong, "the path MTU is 1,400 bytes, reported by 198.51.100.1")]
+    [InlineData(3, 3, UdpErrorKind.PortUnreachable, "from 198.51.100.1")]
+    public void IcmpErrorsBecomeTheFailureTheyMean_WithTheReport(int type, int code, UdpErrorKind kind, string text)
     {
         var target = new IPEndPoint(IPAddress.Parse("198.51.100.20"), 161);
-        var report = new IcmpReport(origin, type, code, IPAddress.Parse("198.51.100.1"), target, 1400, 113);
-        UdpException e = IcmpFailures.ForReply(report, target);
+        var report = new IcmpReport(IcmpOrigin.Icmp, type, code, IPAddress.Parse("198.51.100.1"), target, 1400, 113);
+        UdpException e = PSUdp.Engine.IPLevel.IcmpFailures.From(report, target, 0);
         Assert.Equal(kind, e.Kind);
-        Assert.Equal(message, e.Message);
+        Assert.Contains(text, e.Message);
         Assert.Same(report, e.Icmp);
     }
 
@@ -82,11 +82,9 @@ public class ReplyWaitIcmpTests
     public void WhereTheSystemTellsLess_TheMessageSaysSo()
     {
         var target = new IPEndPoint(IPAddress.Loopback, 9);
-        UdpException e = IcmpFailures.ForReply(IcmpErrorQueue.FromSocketError(SocketError.ConnectionReset, target)!, target);
-        Assert.Equal(UdpErrorKind.PortUnreachable, e.Kind);
-        Assert.Contains("this system does not tell the ICMP type, code or sender", e.Message);
-        UdpException host = IcmpFailures.ForReply(IcmpErrorQueue.FromSocketError(SocketError.HostUnreachable, target)!, target);
-        Assert.Equal(UdpErrorKind.IcmpUnreachable, host.Kind);
-        Assert.Contains("this system does not tell which", host.Message);
+        UdpException host = PSUdp.Engine.IPLevel.IcmpFailures.From(IcmpErrorQueue.FromSocketError(SocketError.HostUnreachable, target)!, target, 0);
+        Assert.Equal(UdpErrorKind.NetworkUnreachable, host.Kind);
+        Assert.Contains("this system does not tell the ICMP type, code or sender", host.Message);
+        Assert.False(host.Icmp!.IsDetailed);
     }
 }

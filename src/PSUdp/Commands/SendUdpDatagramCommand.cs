@@ -176,6 +176,12 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 WriteError(ErrorRecords.EarlierRefusal(refused, MyInvocation.MyCommand));
             }
 
+            if (sender.EarlierFailure is { } earlier)
+            {
+                sender.EarlierFailure = null;
+                WriteUdpError(earlier);
+            }
+
             if (PassThru)
             {
                 WriteObject(sender.Describe(target, payload));
@@ -206,6 +212,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     private void WriteReplies(IPEndPoint target)
     {
         fromOtherAddresses.Clear();
+        bool timedOut = false;
         try
         {
             foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses, sender.LastSentAt))
@@ -213,9 +220,14 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 WriteObject(reply);
             }
         }
+        catch (UdpException e) when (e.Kind == UdpErrorKind.ReplyTimeout)
+        {
+            timedOut = true; // the error itself names the address that answered instead
+            throw;
+        }
         finally
         {
-            if (fromOtherAddresses.Count > 0)
+            if (fromOtherAddresses.Count > 0 && !timedOut)
             {
                 WriteWarning($"{fromOtherAddresses.Count:N0} datagrams came from other addresses than {Addresses.Format(target)} (the first from {Addresses.Format(fromOtherAddresses[0].RemoteAddress, fromOtherAddresses[0].RemotePort)}) and were not taken as replies.");
             }

@@ -37,10 +37,10 @@ internal sealed class ReplyWait
     /// </summary>
     /// <remarks>
     /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
-    /// the start of the wait when it is 0. An ICMP error other than port unreachable is
-    /// IcmpUnreachable, TimeExceeded, MessageTooLong or IcmpError, with the report on the
-    /// exception (<see cref="IcmpFailures.ForReply"/>); one about a datagram to another endpoint
-    /// (an earlier one of the pipeline) does not end the wait.
+    /// the start of the wait when it is 0. An ICMP error (from the error queue where the system
+    /// has one) becomes the failure it means, with the report on the exception
+    /// (<see cref="IPLevel.IcmpFailures.From"/>); one about a datagram to another endpoint (an
+    /// earlier one of the pipeline) does not end the wait.
     /// </remarks>
     internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
         ICollection<UdpDatagram>? fromOtherAddresses = null, long sentAt = 0)
@@ -49,14 +49,13 @@ internal sealed class ReplyWait
         var clock = Stopwatch.StartNew();
         long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
         int got = 0;
+        UdpDatagram? firstOther = null;
+        int others = 0;
         while (got < count)
         {
             if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
             {
-                string what = count == 1 ? "No reply" : $"{got} of {count} replies";
-                throw new UdpException(UdpErrorKind.ReplyTimeout,
-                    $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds.",
-                    Addresses.Format(target), setting: UdpSetting.ReplyTimeout);
+                throw Timeout(target, count, got, timeout, firstOther, others);
             }
 
             UdpDatagram? reply;
@@ -67,12 +66,12 @@ internal sealed class ReplyWait
             catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target)
                 ?? IcmpErrorQueue.FromSocketError(e.SocketErrorCode, target)) is { } icmp)
             {
-                if (IcmpFailures.IsAboutAnother(icmp, target))
+                if (IPLevel.IcmpFailures.IsAboutAnother(icmp, target))
                 {
                     continue;
                 }
 
-                throw IcmpFailures.ForReply(icmp, target, e);
+                throw IPLevel.IcmpFailures.From(icmp, target, 0, e);
             }
 
             if (reply is null)
@@ -87,9 +86,28 @@ internal sealed class ReplyWait
             }
             else
             {
+                firstOther ??= reply;
+                others++;
                 fromOtherAddresses?.Add(reply);
             }
         }
+    }
+
+    // ReplyTimeout; when datagrams came from other addresses, it says which (the first) and that
+    // they were not taken as replies, rather than suggest that nothing answered.
+    private static UdpException Timeout(IPEndPoint target, int count, int got, TimeSpan timeout, UdpDatagram? firstOther, int others)
+    {
+        string what = count == 1 ? "No reply" : $"{got} of {count} replies";
+        string message = $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds.";
+        if (firstOther is null)
+        {
+            return new UdpException(UdpErrorKind.ReplyTimeout, message, Addresses.Format(target), setting: UdpSetting.ReplyTimeout);
+        }
+
+        string more = others > 1 ? $" ({others:N0} datagrams from other addresses in all)" : string.Empty;
+        return new UdpException(UdpErrorKind.ReplyTimeout,
+            $"{message} A datagram did come from {Addresses.Format(firstOther.RemoteAddress, firstOther.RemotePort)}{more}, which is not the address it was sent to, so it was not taken as the reply.",
+            Addresses.Format(target), setting: UdpSetting.ReplyFromOtherAddress);
     }
 
     /// <summary>
@@ -114,7 +132,8 @@ internal sealed class ReplyWait
             {
                 reply = TryRead(remaining, since);
             }
-            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e))
+            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e)
+                || IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
             {
                 // One host's ICMP error says nothing about the others (Explain read the error queue, which clears it).
                 continue;
