@@ -78,6 +78,12 @@ Describe 'A routed network: A - R - B, R-B at MTU 1280' -Skip:$skip {
         $got.TimeToLive | Should -Be 63
     }
 
+    It 'Test-UdpConnection -TimeToLive 5 -Dscp EF probes arrive at B with TTL 4 and TOS 0xB8' {
+        $got = Receive-Arrival 'python' 'IPv4' "Test-UdpConnection -ComputerName '{0}' -Port {1} -Message probe -TimeToLive 5 -Dscp EF -Retries 0 -TimeoutSeconds 1 | Out-Null"
+        $got.TimeToLive | Should -Be 4
+        $got.Tos | Should -Be 'B8'
+    }
+
     It 'a numeric DSCP (AF41 = 34) arrives as TOS 0x88 at the python receiver' {
         $got = Receive-Arrival 'python' 'IPv4' "Send-UdpDatagram -ComputerName '{0}' -Port {1} -Message dscp -Dscp 34"
         $got.Tos | Should -Be '88'
@@ -99,6 +105,12 @@ catch { "ERR `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)" }
         $line | Should -BeLike 'ERR TimeExceeded,PSUdp.Commands.SendUdpDatagramCommand *' -Because ($result.Output + $result.Error -join "`n")
         $line | Should -BeLike "*from $Router*"
         $line | Should -BeLike '*-TimeToLive*'
+    }
+
+    It 'Test-UdpConnection -TimeToLive 1 shows R''s time exceeded as the evidence' {
+        $result = Invoke-PwshIn $net.A.Namespace "Test-UdpConnection -ComputerName 203.0.113.2 -Port 9 -TimeToLive 1 -Retries 0 -TimeoutSeconds 2 | ForEach-Object { 'RESULT {0} {1} {2}' -f `$_.IcmpType, `$_.IcmpSource, `$_.Verdict }"
+        $line = @($result.Output | Where-Object { $_ -like 'RESULT *' })[0]
+        $line | Should -BeLike 'RESULT 11 192.0.2.1 *' -Because ($result.Output + $result.Error -join "`n")
     }
 
     It 'a 1,400-byte -DontFragment datagram from A fails with MessageTooLong naming <Mtu> and <Fits>, and a 1,200-byte one arrives (<Family>)' -ForEach @(

@@ -111,6 +111,23 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
     [Parameter]
     public IPAddress? LocalAddress { get; set; }
 
+    /// <summary>The IPv4 TTL or IPv6 hop limit of each probe, 1-255; the system's default when left out.</summary>
+    [Parameter]
+    [Alias("Ttl", "HopLimit")]
+    [ValidateRange(1, 255)]
+    public int TimeToLive { get; set; }
+
+    /// <summary>The DSCP of each probe: 0-63 or a name (EF, AF11..AF43, CS0..CS7); the ECN bits are left alone.</summary>
+    [Parameter]
+    [DscpTransformation]
+    [ArgumentCompleter(typeof(DscpCompleter))]
+    [ValidateRange(0, 63)]
+    public int Dscp { get; set; }
+
+    /// <summary>Sets don't-fragment on each probe (IPv4 DF with path-MTU discovery, IPv6 IPV6_DONTFRAG).</summary>
+    [Parameter]
+    public SwitchParameter DontFragment { get; set; }
+
     /// <summary>Uses IPv4 only.</summary>
     [Parameter]
     public SwitchParameter IPv4 { get; set; }
@@ -196,7 +213,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
 
         var settings = new ProbeSettings
         {
-            Socket = new SocketOptions { LocalAddress = LocalAddress, Family = FamilyChoice },
+            Socket = WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, Family = FamilyChoice }, TimeToLive, Dscp, DontFragment),
             Retries = Retries,
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             Count = IsSeries ? Count : 0,

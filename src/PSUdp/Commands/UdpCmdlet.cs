@@ -20,6 +20,23 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected CancellationToken StopToken => cancellation.Token;
 
+    /// <summary>The senders' -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made; only what was given.</summary>
+    private protected SocketOptions WithIPLevel(SocketOptions options, int timeToLive, int dscp, bool dontFragment)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey("TimeToLive"))
+        {
+            options.TimeToLive = timeToLive;
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey("Dscp"))
+        {
+            options.Dscp = dscp;
+        }
+
+        options.DontFragment = dontFragment;
+        return options;
+    }
+
     /// <summary>Reports a per-item failure and goes on.</summary>
     private protected void WriteUdpError(UdpException exception, object? target = null) =>
         WriteError(ErrorRecords.From(exception, target, MyInvocation.MyCommand));

@@ -33,6 +33,9 @@ internal sealed class ProbeSocket : IDisposable
                 ? (target.AddressFamily == AddressFamily.InterNetworkV6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.IPv4)
                 : options.Family,
             Device = options.Device,
+            TimeToLive = options.TimeToLive,
+            Dscp = options.Dscp,
+            DontFragment = options.DontFragment,
         };
         socket = UdpSocketFactory.Create(own);
         reader = new DatagramReader(socket);
