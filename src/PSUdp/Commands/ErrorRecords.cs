@@ -58,6 +58,7 @@ internal static class ErrorRecords
             _ => e.Kind switch
             {
                 UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
+                UdpErrorKind.AdministrativelyProhibited => "A firewall (the address that sent the ICMP message: on the way, or the host itself) rejects this traffic; check its rules.",
                 UdpErrorKind.NetworkUnreachable => "Check the address, the routes and the network connection.",
                 UdpErrorKind.InvalidTarget => "Check the address; note that a bare number such as 42 means 0.0.0.42 to the system's resolver.",
                 UdpErrorKind.PayloadTooLarge => "Split the data into smaller datagrams.",

@@ -89,13 +89,14 @@ public enum UdpErrorKind
 public sealed class UdpException : Exception
 {
     internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null,
-        UdpSetting setting = UdpSetting.None, string? family = null)
+        UdpSetting setting = UdpSetting.None, string? family = null, IcmpReport? icmp = null)
         : base(message, inner)
     {
         Kind = kind;
         Target = target;
         Setting = setting;
         Family = family;
+        Icmp = icmp;
     }
 
     /// <summary>What went wrong; also the PowerShell error id.</summary>
@@ -103,6 +104,9 @@ public sealed class UdpException : Exception
 
     /// <summary>The value the failure is about: a host name, an endpoint, a port.</summary>
     public object? Target { get; }
+
+    /// <summary>The ICMP error behind the failure (type, code, the address that sent it), when an ICMP message caused it; else null.</summary>
+    public IcmpReport? Icmp { get; }
 
     /// <summary>Which of the caller's engine settings the failure turns on, for advice in the caller's terms.</summary>
     internal UdpSetting Setting { get; }
@@ -112,7 +116,7 @@ public sealed class UdpException : Exception
 
     /// <summary>The same failure with advice appended to its message.</summary>
     internal UdpException WithAdvice(string advice) =>
-        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family);
+        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family, Icmp);
 }
 
 /// <summary>The engine setting a failure turns on; the cmdlets name the parameter behind it.</summary>
