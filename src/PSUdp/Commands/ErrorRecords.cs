@@ -98,6 +98,10 @@ internal static class ErrorRecords
         UdpErrorKind.NotMulticastGroup => ErrorCategory.InvalidArgument,
         UdpErrorKind.AmbiguousMulticastInterface => ErrorCategory.InvalidArgument,
         UdpErrorKind.MulticastJoinRefused => ErrorCategory.ResourceUnavailable,
+        UdpErrorKind.CaptureFileFailed => ErrorCategory.OpenError,
+        UdpErrorKind.CaptureFormatMismatch => ErrorCategory.InvalidOperation,
+        UdpErrorKind.CaptureTruncated => ErrorCategory.InvalidData,
+        UdpErrorKind.CaptureCorrupt => ErrorCategory.InvalidData,
         _ => ErrorCategory.NotSpecified,
     };
 }
