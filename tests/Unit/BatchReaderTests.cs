@@ -4,17 +4,12 @@ namespace PSUdp.Tests;
 
 public class DatagramBatchReaderTests
 {
-    [Theory]
+    [LinuxTheory]
     [InlineData("127.0.0.1", false)]
     [InlineData("::1", false)]
     [InlineData("127.0.0.1", true)] // IPv4 peer of a dual-mode socket: addresses come back as IPv4
     public void ReadsSeveralDatagramsPerCallWithBothEndpoints(string address, bool dualMode)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            return; // recvmmsg is Linux only; elsewhere the listener reads one at a time.
-        }
-
         IPAddress peerAddress = IPAddress.Parse(address);
         using var socket = dualMode
             ? UdpSocketFactory.Create(new SocketOptions())
@@ -55,14 +50,9 @@ public class DatagramBatchReaderTests
         Assert.Same(all[0].RemoteAddress, all[5].RemoteAddress); // one peer, one address object
     }
 
-    [Fact]
+    [LinuxFact]
     public void ReadTimesOutWithTheSocketsReceiveTimeout()
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            return;
-        }
-
         using var socket = UdpSocketFactory.Create(new SocketOptions { LocalAddress = IPAddress.Loopback });
         socket.ReceiveTimeout = 50;
         using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, 64)!;

@@ -60,12 +60,19 @@ public class EchoGuardTests
     }
 }
 
+/// <summary>The echo server on the path this system takes.</summary>
 public class EchoServerTests
 {
+    /// <summary>True to read one datagram per receive, the path of systems without recvmmsg.</summary>
+    protected virtual bool ReadOneAtATime => false;
+
+    private EchoServer NewServer(int maximumRate) =>
+        new(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback }, ReadOneAtATime = ReadOneAtATime }, maximumRate);
+
     [Fact]
     public void EchoesFromItsOwnPortAndQueuesWhatItEchoed()
     {
-        using var echo = new EchoServer(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback } }, 0);
+        using EchoServer echo = NewServer(0);
         echo.Start();
         using Socket client = Loopback.Bind(IPAddress.Loopback);
         client.SendTo(new byte[] { 1, 2, 3 }, echo.LocalEndPoint);
@@ -79,7 +86,7 @@ public class EchoServerTests
     [Fact]
     public void CountsWhatTheGuardRefuses()
     {
-        using var echo = new EchoServer(new ListenerOptions { Socket = { LocalAddress = IPAddress.Loopback } }, 1);
+        using EchoServer echo = NewServer(1);
         echo.Start();
         using Socket client = Loopback.Bind(IPAddress.Loopback);
         for (int i = 0; i < 3; i++)
@@ -92,7 +99,17 @@ public class EchoServerTests
         Assert.Equal(2, echo.Refused);
         Assert.Contains("more than 1", echo.LastRefusal);
         Assert.Equal(1, echo.Received);
+        ListenerOutcome outcome = echo.Outcome();
+        Assert.Equal(ListenerRole.Echo, outcome.Role);
+        Assert.Equal(2, outcome.Echo!.Refused);
+        Assert.Equal(echo.LastRefusal, outcome.Echo.LastReason);
     }
+}
+
+/// <summary>The same tests on the path of systems without recvmmsg.</summary>
+public class EchoServerOneAtATimeTests : EchoServerTests
+{
+    protected override bool ReadOneAtATime => true;
 }
 
 public class BroadcastAddressesTests

@@ -91,11 +91,12 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
 
     /// <summary>
     /// A reader for the socket, or null where recvmmsg is not available (not Linux, not 64-bit,
-    /// or packet information cannot be switched on): the caller then reads one datagram at a time.
+    /// the portable paths forced, or packet information cannot be switched on): the caller then
+    /// reads one datagram at a time.
     /// </summary>
     internal static DatagramBatchReader? TryCreate(Socket socket, int bufferLength, int capacity = DefaultCapacity)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || IntPtr.Size != 8 ||
+        if (!Platform.LinuxPaths || IntPtr.Size != 8 ||
             SafeHandleProperty?.GetValue(socket) is not SafeHandle handle)
         {
             return null;

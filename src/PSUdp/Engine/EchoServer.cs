@@ -19,7 +19,7 @@ internal sealed class EchoServer : DatagramListener
     private IPEndPoint? peer;
 
     internal EchoServer(ListenerOptions options, int maximumRate)
-        : base(options, "echo")
+        : base(options, ListenerRole.Echo)
     {
         guard = new EchoGuard(LocalEndPoint, maximumRate);
     }
@@ -29,6 +29,8 @@ internal sealed class EchoServer : DatagramListener
 
     /// <summary>Why the last refused datagram was refused, for a warning.</summary>
     internal string? LastRefusal { get; private set; }
+
+    protected override EchoRefusals? EchoPart() => new(Refused, LastRefusal);
 
     [MethodImpl(HotPath.Optimized)]
     protected override bool Handle(in DatagramView datagram)
