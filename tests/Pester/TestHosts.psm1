@@ -713,10 +713,107 @@ function Get-FreeUdpPort {
 
 #endregion
 
+#region the routed network
+
+function New-TestRoutedNetwork {
+    <#
+    .SYNOPSIS
+        Makes a routed network of three namespaces: host A, router R, host B (A - R - B).
+    .DESCRIPTION
+        Two links, each a veth pair made inside R with its peer moved straight into the host:
+
+            <Prefix>a   eth0 192.0.2.2/24, 2001:db8:a::2/64; default via R (192.0.2.1, 2001:db8:a::1)
+            <Prefix>r   ra 192.0.2.1/24, 2001:db8:a::1/64 and rb 203.0.113.1/24, 2001:db8:b::1/64;
+                        IPv4 and IPv6 forwarding on, ICMP rate limits off (so every probe gets its
+                        ICMP error: tests stay deterministic)
+            <Prefix>b   eth0 203.0.113.2/24, 2001:db8:b::2/64; default via R (203.0.113.1, 2001:db8:b::1)
+
+        The R-B link has MTU -LinkMtu (1280 by default, the IPv6 minimum), so a larger don't-
+        fragment datagram from A gets R's ICMP "fragmentation needed" / "packet too big". IPv6
+        addresses are added without duplicate address detection, so they are usable at once.
+        Documentation prefixes only (RFC 5737, RFC 3849), and nothing is added to the root
+        namespace. Remove it with Remove-TestBroadcastDomain (-Prefix or the returned object).
+    .OUTPUTS
+        PSUdp.Test.RoutedNetwork: Prefix, Namespaces, A, R, B (each Name, Namespace, Address,
+        Address6, InterfaceName), RouterAddressA/B (and 6), LinkMtu.
+    #>
+    [CmdletBinding()]
+    param(
+        [ValidatePattern('^[a-z][a-z0-9]{0,11}$')]
+        [string] $Prefix = ('r' + [System.IO.Path]::GetRandomFileName().Substring(0, 5).Replace('.', 'x')),
+        [ValidateRange(1280, 9000)] [int] $LinkMtu = 1280
+    )
+    $nsA = "${Prefix}a"; $nsR = "${Prefix}r"; $nsB = "${Prefix}b"
+    $existing = Get-NamespaceList
+    $clash = @($nsA, $nsR, $nsB | Where-Object { $_ -in $existing })
+    if ($clash) { throw "Network namespace(s) $($clash -join ', ') already exist; choose another -Prefix." }
+    $created = [System.Collections.Generic.List[string]]::new()
+    $script:Domains[$Prefix] = $created
+    try {
+        foreach ($ns in $nsA, $nsR, $nsB) {
+            $null = Invoke-IpCommand netns add $ns
+            $created.Add($ns)
+            $null = Invoke-IpCommand -n $ns link set lo up
+        }
+        $null = Invoke-IpCommand -n $nsR link add ra type veth peer name eth0 netns $nsA
+        $null = Invoke-IpCommand -n $nsR link add rb mtu $LinkMtu type veth peer name eth0 mtu $LinkMtu netns $nsB
+        $null = Invoke-IpCommand -n $nsR addr add 192.0.2.1/24 dev ra
+        $null = Invoke-IpCommand -n $nsR addr add 2001:db8:a::1/64 dev ra nodad
+        $null = Invoke-IpCommand -n $nsR addr add 203.0.113.1/24 dev rb
+        $null = Invoke-IpCommand -n $nsR addr add 2001:db8:b::1/64 dev rb nodad
+        $null = Invoke-IpCommand -n $nsA addr add 192.0.2.2/24 dev eth0
+        $null = Invoke-IpCommand -n $nsA addr add 2001:db8:a::2/64 dev eth0 nodad
+        $null = Invoke-IpCommand -n $nsB addr add 203.0.113.2/24 dev eth0
+        $null = Invoke-IpCommand -n $nsB addr add 2001:db8:b::2/64 dev eth0 nodad
+        foreach ($pair in @(@($nsR, 'ra'), @($nsR, 'rb'), @($nsA, 'eth0'), @($nsB, 'eth0'))) {
+            $null = Invoke-IpCommand -n $pair[0] link set $pair[1] up
+        }
+        $null = Invoke-IpCommand -n $nsA route add default via 192.0.2.1
+        $null = Invoke-IpCommand -n $nsA -6 route add default via 2001:db8:a::1
+        $null = Invoke-IpCommand -n $nsB route add default via 203.0.113.1
+        $null = Invoke-IpCommand -n $nsB -6 route add default via 2001:db8:b::1
+        foreach ($setting in 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1', 'net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0') {
+            $out = & ip netns exec $nsR sysctl -q -w $setting 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "sysctl -w $setting in $nsR failed: $out" }
+        }
+        foreach ($pair in @(@($nsR, 'ra'), @($nsR, 'rb'), @($nsA, 'eth0'), @($nsB, 'eth0'))) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            while ("$(Invoke-IpCommand -n $pair[0] -o link show $pair[1])" -notmatch '\bstate UP\b') {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "$($pair[1]) in $($pair[0]) did not come up." }
+                Start-Sleep -Milliseconds 50
+            }
+        }
+    }
+    catch {
+        $failure = $_
+        Remove-TestBroadcastDomain -Prefix $Prefix
+        throw "New-TestRoutedNetwork -Prefix $Prefix failed and was rolled back: $($failure.Exception.Message)"
+    }
+    $hostOf = {
+        param($name, $ns, $address, $address6, $interface)
+        [pscustomobject]@{ PSTypeName = 'PSUdp.Test.Host'; Name = $name; Namespace = $ns; Address = $address; Address6 = $address6; InterfaceName = $interface }
+    }
+    [pscustomobject]@{
+        PSTypeName      = 'PSUdp.Test.RoutedNetwork'
+        Prefix          = $Prefix
+        Namespaces      = @($created)
+        A               = & $hostOf 'a' $nsA '192.0.2.2' '2001:db8:a::2' 'eth0'
+        R               = & $hostOf 'r' $nsR '192.0.2.1' '2001:db8:a::1' 'ra'
+        B               = & $hostOf 'b' $nsB '203.0.113.2' '2001:db8:b::2' 'eth0'
+        RouterAddressA  = '192.0.2.1'
+        RouterAddressA6 = '2001:db8:a::1'
+        RouterAddressB  = '203.0.113.1'
+        RouterAddressB6 = '2001:db8:b::1'
+        LinkMtu         = $LinkMtu
+    }
+}
+
+#endregion
+
 Export-ModuleMember -Function @(
     'Test-CanCreateNetworkNamespace', 'New-TestBroadcastDomain', 'Remove-TestBroadcastDomain',
     'Start-TestProcess', 'Start-InTestHost', 'Wait-TestProcessOutput', 'Wait-TestPeerListening',
     'Receive-TestProcessOutput', 'Stop-TestProcess', 'Stop-InTestHost', 'Invoke-TestProcess',
     'Invoke-InTestHost', 'Get-TestPython', 'Get-TestPeerPath', 'Start-TestPeer', 'Invoke-TestPeer',
-    'ConvertFrom-PeerLine', 'Get-FreeUdpPort'
+    'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork'
 )

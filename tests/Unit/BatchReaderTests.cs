@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Tests;
 
@@ -121,7 +122,7 @@ public class DatagramQueueTests
                     buffer[j] = (byte)(i + j);
                 }
 
-                var view = new DatagramView(IPAddress.Loopback, i % 65536, IPAddress.IPv6Loopback, 7, buffer, 0, length, i % 3 == 0, epoch + i);
+                var view = new DatagramView(IPAddress.Loopback, i % 65536, IPAddress.IPv6Loopback, 7, buffer, 0, length, i % 3 == 0, new ArrivalFacts(0, -1, -1, epoch + i));
                 while (!queue.TryAdd(view))
                 {
                     Thread.Yield();
@@ -148,5 +149,5 @@ public class DatagramQueueTests
     }
 
     private static DatagramView View(byte[] payload) =>
-        new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, DateTime.UtcNow.Ticks);
+        new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, new ArrivalFacts(0, -1, -1, DateTime.UtcNow.Ticks));
 }

@@ -138,7 +138,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
 
     private void AddRoute(SocketOptions options, IPAddress destination, string via)
     {
-        var sender = new DatagramSender(options, Encoding);
+        var sender = new DatagramSender(WithIPLevel(options), Encoding);
         routes.Add((sender, destination, via));
         WriteVerbose($"Using {via}: sending from {Addresses.Format(sender.LocalEndPoint)} to {destination}.");
     }

@@ -82,7 +82,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         try
         {
             sender = new DatagramSender(
-                new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice },
+                WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice }),
                 Encoding)
             {
                 ConnectToTarget = HasOneTarget || Repeats, // a repeated send reads no replies

@@ -52,6 +52,23 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding Encoding { get; set; } = EncodingResolver.Default;
 
+    /// <summary>The IPv4 TTL or IPv6 hop limit of each datagram (also for multicast), 1-255; the system's default when left out.</summary>
+    [Parameter]
+    [Alias("Ttl", "HopLimit")]
+    [ValidateRange(1, 255)]
+    public int TimeToLive { get; set; }
+
+    /// <summary>The DSCP of each datagram: 0-63 or a name (EF, AF11..AF43, CS0..CS7); the ECN bits are left alone.</summary>
+    [Parameter]
+    [DscpTransformation]
+    [ArgumentCompleter(typeof(DscpCompleter))]
+    [ValidateRange(0, 63)]
+    public int Dscp { get; set; }
+
+    /// <summary>Sets don't-fragment (IPv4 DF with path-MTU discovery, IPv6 IPV6_DONTFRAG): a datagram too large for the path fails with MessageTooLong.</summary>
+    [Parameter]
+    public SwitchParameter DontFragment { get; set; }
+
     /// <summary>Writes each sent datagram.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -80,6 +97,23 @@ public abstract class UdpSendCmdlet : UdpCmdlet
         {
             WriteWarning("-Count and -TimeoutSeconds apply to the replies, so they take effect only with -WaitForReply.");
         }
+    }
+
+    /// <summary>Copies -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made.</summary>
+    private protected SocketOptions WithIPLevel(SocketOptions options)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeToLive)))
+        {
+            options.TimeToLive = TimeToLive;
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Dscp)))
+        {
+            options.Dscp = Dscp;
+        }
+
+        options.DontFragment = DontFragment;
+        return options;
     }
 
     /// <summary>

@@ -1,9 +1,11 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
+using PSUdp.Engine.IPLevel;
+using static PSUdp.Engine.IPLevel.LinuxNative;
 
 namespace PSUdp.Engine;
 
@@ -21,20 +23,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     internal const int DefaultCapacity = 16;
 
     private const int NameLength = 128;      // sizeof(struct sockaddr_storage)
-    private const int ControlLength = 128;   // room for IP_PKTINFO or IPV6_PKTINFO, with spare
-    private const int MsgTrunc = 0x20;
-    private const int MsgWaitForOne = 0x10000;
-    private const ushort AfInet = 2;
-    private const ushort AfInet6 = 10;
-    private const int SolIP = 0;
-    private const int SolIPv6 = 41;
-    private const int IPPktInfo = 8;
-    private const int IPv6RecvPktInfo = 49;
-    private const int IPv6PktInfo = 50;
-
-    // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
-    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
-
+    // Room for the control messages switched on: IPV6_PKTINFO (40), TTL (24), TOS (24), SO_TIMESTAMPNS (32), SO_RXQ_OVFL (24).
+    private const int ControlLength = 256;
+    private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
     private readonly SafeHandle handle;
     private readonly int bufferLength;
     private readonly int localPort;
@@ -90,14 +81,35 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     internal int Capacity { get; }
 
     /// <summary>
+    /// Datagrams the kernel dropped on this socket before they could be read (its buffer was
+    /// full), as of the last datagram read (SO_RXQ_OVFL); see <see cref="ReadKernelDropped"/>.
+    /// </summary>
+    internal long KernelDropped { get; private set; }
+
+    /// <summary>
+    /// The socket's drop count now (SO_MEMINFO), which also counts the drops after the last
+    /// datagram read; falls back to <see cref="KernelDropped"/>. Call before the socket closes.
+    /// </summary>
+    internal long ReadKernelDropped()
+    {
+        uint* info = stackalloc uint[MemInfoVars];
+        uint size = sizeof(uint) * MemInfoVars;
+        if (getsockopt(handle, SolSocket, SoMemInfo, info, &size) == 0 && size > MemInfoDrops * sizeof(uint))
+        {
+            KernelDropped = Math.Max(KernelDropped, info[MemInfoDrops]);
+        }
+
+        return KernelDropped;
+    }
+
+    /// <summary>
     /// A reader for the socket, or null where recvmmsg is not available (not Linux, not 64-bit,
     /// the portable paths forced, or packet information cannot be switched on): the caller then
     /// reads one datagram at a time.
     /// </summary>
     internal static DatagramBatchReader? TryCreate(Socket socket, int bufferLength, int capacity = DefaultCapacity)
     {
-        if (!Platform.LinuxPaths || IntPtr.Size != 8 ||
-            SafeHandleProperty?.GetValue(socket) is not SafeHandle handle)
+        if (HandleOf(socket) is not SafeHandle handle)
         {
             return null;
         }
@@ -113,6 +125,22 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         {
             return null;
         }
+
+        // The arrival facts are extras: a kernel that refuses one simply does not tell it.
+        if (!v6 || socket.DualMode)
+        {
+            SetOption(handle, SolIP, IPRecvTtl);
+            SetOption(handle, SolIP, IPRecvTos);
+        }
+
+        if (v6)
+        {
+            SetOption(handle, SolIPv6, IPv6RecvHopLimit);
+            SetOption(handle, SolIPv6, IPv6RecvTClass);
+        }
+
+        SetOption(handle, SolSocket, SoTimestampNs);
+        SetOption(handle, SolSocket, SoRxqOvfl);
 
         return new DatagramBatchReader(socket, handle, bufferLength, capacity);
     }
@@ -159,9 +187,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
 
         int length = (int)Math.Min(messages[index].Length, (uint)bufferLength);
         IPAddress remote = Source(header.Name, out int remotePort);
-        IPAddress local = Destination(ref header) ?? boundAddress;
-        datagram = new DatagramView(remote, remotePort, local, localPort,
-            buffers, index * bufferLength, length, (header.Flags & MsgTrunc) != 0, batchTicks);
+        ArrivalFacts facts = ReadControl(ref header, out IPAddress? local);
+        datagram = new DatagramView(remote, remotePort, local ?? boundAddress, localPort,
+            buffers, index * bufferLength, length, (header.Flags & MsgTrunc) != 0, facts);
         return true;
     }
 
@@ -174,21 +202,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         }
     }
 
-    private static bool SetOption(SafeHandle handle, int level, int name)
-    {
-        int value = 1;
-        return setsockopt(handle, level, name, &value, sizeof(int)) == 0;
-    }
-
-    private static SocketError ToSocketError(int errno) => errno switch
-    {
-        4 => SocketError.Interrupted,              // EINTR
-        9 => SocketError.OperationAborted,         // EBADF: closed under the call
-        11 => SocketError.TimedOut,                // EAGAIN: SO_RCVTIMEO passed
-        104 => SocketError.ConnectionReset,        // ECONNRESET
-        111 => SocketError.ConnectionRefused,      // ECONNREFUSED
-        _ => SocketError.SocketError,
-    };
+    private static bool SetOption(SafeHandle handle, int level, int name) => SetInt(handle, level, name, 1);
 
     private IPAddress Source(byte* name, out int port)
     {
@@ -199,10 +213,15 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             : remotes.Get(name + 4, 4, 0);
     }
 
-    // The destination address from IP_PKTINFO (struct in_pktinfo: ifindex, spec_dst, addr) or
-    // IPV6_PKTINFO (struct in6_pktinfo: addr, ifindex).
-    private IPAddress? Destination(ref MessageHeader header)
+    // What the control messages tell, read in place: the destination address and the arrival
+    // interface from IP_PKTINFO (struct in_pktinfo: ifindex, spec_dst, addr) or IPV6_PKTINFO
+    // (struct in6_pktinfo: addr, ifindex); the TTL or hop limit (an int); the TOS (one byte) or
+    // traffic class (an int); the kernel's receive time (struct timespec); the socket's drop count.
+    [MethodImpl(HotPath.Optimized)]
+    private ArrivalFacts ReadControl(ref MessageHeader header, out IPAddress? local)
     {
+        var facts = new ArrivalFacts(0, -1, -1, batchTicks);
+        local = null;
         long length = (long)header.ControlLength;
         byte* control = header.Control;
         long offset = 0;
@@ -216,64 +235,40 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             }
 
             byte* data = (byte*)(cmsg + 1);
-            if (cmsg->Level == SolIP && cmsg->Type == IPPktInfo)
+            switch (cmsg->Level)
             {
-                return locals.Get(data + 8, 4, 0);
+                case SolIP when cmsg->Type == IPPktInfo:
+                    facts.InterfaceIndex = *(int*)data;
+                    local = locals.Get(data + 8, 4, 0);
+                    break;
+                case SolIP when cmsg->Type == IPTtl:
+                    facts.TimeToLive = *(int*)data;
+                    break;
+                case SolIP when cmsg->Type == IPTos:
+                    facts.TrafficClass = *data;
+                    break;
+                case SolIPv6 when cmsg->Type == IPv6PktInfo:
+                    facts.InterfaceIndex = *(int*)(data + 16);
+                    local = locals.Get(data, 16, 0);
+                    break;
+                case SolIPv6 when cmsg->Type == IPv6HopLimit:
+                    facts.TimeToLive = *(int*)data;
+                    break;
+                case SolIPv6 when cmsg->Type == IPv6TClass:
+                    facts.TrafficClass = *(int*)data & 0xFF;
+                    break;
+                case SolSocket when cmsg->Type == SoTimestampNs:
+                    facts.UtcTicks = UnixEpochTicks + (*(long*)data * TimeSpan.TicksPerSecond) + (*(long*)(data + 8) / 100);
+                    break;
+                case SolSocket when cmsg->Type == SoRxqOvfl:
+                    KernelDropped = *(uint*)data;
+                    break;
             }
 
-            if (cmsg->Level == SolIPv6 && cmsg->Type == IPv6PktInfo)
-            {
-                return locals.Get(data, 16, 0);
-            }
-
-            offset += (cmsgLength + 7) & ~7L;
+            offset += Align(cmsgLength);
         }
 
-        return null;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int recvmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags, IntPtr timeout);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setsockopt(SafeHandle socket, int level, int name, int* value, uint length);
-
-    // struct iovec
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
-    {
-        public byte* Base;
-        public UIntPtr Length;
-    }
-
-    // struct msghdr (LP64)
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public UIntPtr VectorCount;
-        public byte* Control;
-        public UIntPtr ControlLength;
-        public int Flags;
-    }
-
-    // struct mmsghdr
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MultiMessage
-    {
-        public MessageHeader Header;
-        public uint Length;
-    }
-
-    // struct cmsghdr (LP64)
-    [StructLayout(LayoutKind.Sequential)]
-    private struct ControlHeader
-    {
-        public UIntPtr Length;
-        public int Level;
-        public int Type;
+        return facts;
     }
 
     /// <summary>

@@ -129,6 +129,11 @@ internal abstract class DatagramListener : IDisposable
     /// </summary>
     protected virtual bool GathersBatches => false;
 
+    /// <summary>Runs on the receive thread after its last datagram, before the queue completes.</summary>
+    protected virtual void LoopEnded()
+    {
+    }
+
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(in DatagramView datagram);
 
@@ -208,6 +213,7 @@ internal abstract class DatagramListener : IDisposable
         {
             Close();
             batch?.Dispose();
+            LoopEnded();
             Queue.Complete();
         }
     }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine;
 
@@ -255,7 +256,7 @@ internal sealed class DatagramQueue : IDisposable
     {
         internal IPAddress RemoteAddress;
         internal IPAddress LocalAddress;
-        internal long UtcTicks;
+        internal ArrivalFacts Facts;
         internal int Offset;
         internal int Length;
         internal int RemotePort;
@@ -296,7 +297,7 @@ internal sealed class DatagramQueue : IDisposable
             ref Entry entry = ref entries[written];
             entry.RemoteAddress = datagram.RemoteAddress;
             entry.LocalAddress = datagram.LocalAddress;
-            entry.UtcTicks = datagram.UtcTicks;
+            entry.Facts = datagram.Facts;
             entry.Offset = used;
             entry.Length = datagram.Length;
             entry.RemotePort = datagram.RemotePort;
@@ -315,7 +316,7 @@ internal sealed class DatagramQueue : IDisposable
             byte[] payload = length == 0 ? Array.Empty<byte>() : new byte[length];
             Buffer.BlockCopy(block, entry.Offset, payload, 0, length);
             var datagram = new UdpDatagram(DatagramDirection.Received, entry.RemoteAddress, entry.RemotePort,
-                entry.LocalAddress, entry.LocalPort, payload, entry.Truncated, encoding, entry.UtcTicks);
+                entry.LocalAddress, entry.LocalPort, payload, entry.Truncated, encoding, entry.Facts);
             entry = default; // let go of the addresses
             return datagram;
         }

@@ -1,13 +1,16 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine;
 
 /// <summary>
 /// Reads one datagram at a time from a socket, with the address it was sent to (packet
 /// information) and truncation detected, as a <see cref="DatagramView"/> of its one buffer, which
-/// every read reuses. Where recvmmsg is not available, a listener's loop reads with this.
+/// every read reuses. Where recvmmsg is not available, a listener's loop reads with this. It tells
+/// what ReceiveMessageFrom tells: the destination and the arrival interface, not the TTL, the
+/// traffic class or the kernel's receive time.
 /// </summary>
 internal sealed class DatagramReader
 {
@@ -50,6 +53,6 @@ internal sealed class DatagramReader
         var source = (IPEndPoint)remote;
         IPAddress local = packet.Address ?? ((IPEndPoint)socket.LocalEndPoint!).Address;
         return new DatagramView(Addresses.Normalize(source.Address), source.Port, Addresses.Normalize(local), localPort,
-            buffer, 0, length, truncated, DateTime.UtcNow.Ticks);
+            buffer, 0, length, truncated, new ArrivalFacts(packet.Interface, -1, -1, DateTime.UtcNow.Ticks));
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Text;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine;
 
@@ -13,7 +14,7 @@ namespace PSUdp.Engine;
 internal readonly ref struct DatagramView
 {
     internal DatagramView(IPAddress remoteAddress, int remotePort, IPAddress localAddress, int localPort,
-        byte[] buffer, int offset, int length, bool truncated, long utcTicks)
+        byte[] buffer, int offset, int length, bool truncated, ArrivalFacts facts)
     {
         RemoteAddress = remoteAddress;
         RemotePort = remotePort;
@@ -23,7 +24,7 @@ internal readonly ref struct DatagramView
         Offset = offset;
         Length = length;
         Truncated = truncated;
-        UtcTicks = utcTicks;
+        Facts = facts;
     }
 
     /// <summary>The sender, normalised (an IPv4 peer of a dual-mode socket shows as IPv4).</summary>
@@ -46,8 +47,11 @@ internal readonly ref struct DatagramView
 
     internal bool Truncated { get; }
 
-    /// <summary>When it was read, in UTC ticks.</summary>
-    internal long UtcTicks { get; }
+    /// <summary>The arrival interface, TTL, traffic class and time, as far as the platform told them.</summary>
+    internal ArrivalFacts Facts { get; }
+
+    /// <summary>The index of the interface it arrived on; 0 when not known.</summary>
+    internal int InterfaceIndex => Facts.InterfaceIndex;
 
     /// <summary>The received datagram as its own object, with a copy of the payload.</summary>
     internal UdpDatagram ToDatagram(Encoding encoding)
@@ -55,6 +59,6 @@ internal readonly ref struct DatagramView
         byte[] payload = Length == 0 ? Array.Empty<byte>() : new byte[Length];
         System.Buffer.BlockCopy(Buffer, Offset, payload, 0, Length);
         return new UdpDatagram(DatagramDirection.Received, RemoteAddress, RemotePort, LocalAddress, LocalPort,
-            payload, Truncated, encoding, UtcTicks);
+            payload, Truncated, encoding, Facts);
     }
 }

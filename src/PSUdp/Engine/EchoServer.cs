@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine;
 
@@ -9,6 +10,8 @@ namespace PSUdp.Engine;
 /// A listener that sends every datagram back to its sender from its own bound socket, on its
 /// receive thread, at the socket's speed; only then is the datagram queued for the consumer, so a
 /// slow pipeline never slows the echo. <see cref="EchoGuard"/> decides what is not answered.
+/// Each answer leaves from the address the datagram was sent to (<see cref="AnswerSender"/>);
+/// where that is not available (not Linux) it leaves by SendTo, from the address the route picks.
 /// </summary>
 internal sealed class EchoServer : DatagramListener
 {
@@ -17,6 +20,8 @@ internal sealed class EchoServer : DatagramListener
 
     // The last peer's endpoint, reused while the same peer (the same address object) streams.
     private IPEndPoint? peer;
+    private AnswerSender? answers;
+    private bool answersTried;
 
     internal EchoServer(ListenerOptions options, int maximumRate)
         : base(options, ListenerRole.Echo)
@@ -45,6 +50,18 @@ internal sealed class EchoServer : DatagramListener
 
         try
         {
+            if (!answersTried)
+            {
+                answersTried = true;
+                answers = AnswerSender.TryCreate(Socket);
+            }
+
+            if (answers is not null)
+            {
+                answers.Answer(datagram);
+                return true;
+            }
+
             if (peer is null || !ReferenceEquals(peer.Address, datagram.RemoteAddress) || peer.Port != datagram.RemotePort)
             {
                 peer = new IPEndPoint(datagram.RemoteAddress, datagram.RemotePort);
@@ -63,4 +80,7 @@ internal sealed class EchoServer : DatagramListener
 
         return true;
     }
+
+    /// <summary>Frees the answering sender's memory once the loop is over.</summary>
+    protected override void LoopEnded() => answers?.Dispose();
 }

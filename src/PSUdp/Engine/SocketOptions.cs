@@ -26,6 +26,15 @@ internal sealed class SocketOptions
     /// <summary>The kernel's receive buffer for the socket in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
     public int KernelReceiveBufferSize { get; set; }
 
+    /// <summary>The IPv4 TTL or IPv6 hop limit of what the socket sends, unicast and multicast alike; null keeps the system's.</summary>
+    public int? TimeToLive { get; set; }
+
+    /// <summary>The DSCP (0-63) of what the socket sends, in the TOS or traffic class with its ECN bits left as they are; null keeps the system's.</summary>
+    public int? Dscp { get; set; }
+
+    /// <summary>Sets IPv4 don't-fragment with path-MTU discovery (IP_PMTUDISC_DO) and IPv6 IPV6_DONTFRAG: too large a datagram fails instead of being fragmented.</summary>
+    public bool DontFragment { get; set; }
+
     /// <summary>
     /// True for listeners: an ICMP error caused by one datagram must not end the receive loop
     /// (on Windows it would, unless SIO_UDP_CONNRESET is switched off).

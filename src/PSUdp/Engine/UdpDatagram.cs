@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using PSUdp.Engine;
+using PSUdp.Engine.IPLevel;
 
 namespace PSUdp;
 
@@ -16,6 +17,9 @@ public sealed partial class UdpDatagram
     private readonly byte[] payload;
     private readonly Encoding encoding;
     private readonly long utcTicks;
+    private readonly int interfaceIndex;
+    private readonly short timeToLive;
+    private readonly short trafficClass;
     private string? text;
     private string? hex;
 
@@ -30,11 +34,11 @@ public sealed partial class UdpDatagram
         DateTimeOffset? timestamp = null,
         string? text = null)
         : this(direction, remote.Address, remote.Port, localAddress, localPort, payload, truncated, encoding,
-            (timestamp ?? DateTimeOffset.UtcNow).UtcTicks, text)
+            new ArrivalFacts(0, -1, -1, (timestamp ?? DateTimeOffset.UtcNow).UtcTicks), text)
     {
     }
 
-    // The receive loop's form: no endpoint object, and the clock read once per batch of datagrams.
+    // The receive loop's form: no endpoint object, and the arrival facts as the reader found them.
     internal UdpDatagram(
         DatagramDirection direction,
         IPAddress remoteAddress,
@@ -44,7 +48,7 @@ public sealed partial class UdpDatagram
         byte[] payload,
         bool truncated,
         Encoding encoding,
-        long utcTicks,
+        in ArrivalFacts facts,
         string? text = null)
     {
         Direction = direction;
@@ -57,10 +61,13 @@ public sealed partial class UdpDatagram
         this.encoding = encoding;
         this.text = text;
         // Local time is computed when asked for: UtcNow is several times cheaper than Now.
-        this.utcTicks = utcTicks;
+        utcTicks = facts.UtcTicks;
+        interfaceIndex = facts.InterfaceIndex;
+        timeToLive = (short)facts.TimeToLive;
+        trafficClass = (short)facts.TrafficClass;
     }
 
-    /// <summary>When the datagram was sent or received, in local time.</summary>
+    /// <summary>When the datagram was sent or received, in local time; for a received one the kernel's receive time where the platform tells it.</summary>
     public DateTimeOffset Timestamp => new DateTimeOffset(utcTicks, TimeSpan.Zero).ToLocalTime();
 
     /// <summary>The Timestamp in ISO 8601 to the 100 ns ('o'): text that keeps its meaning in CSV, remoting and any culture.</summary>
@@ -80,6 +87,18 @@ public sealed partial class UdpDatagram
 
     /// <summary>The local UDP port.</summary>
     public int LocalPort { get; }
+
+    /// <summary>The interface a received datagram arrived on, where the platform tells; else null.</summary>
+    public string? InterfaceName => interfaceIndex > 0 ? InterfaceNames.Of(interfaceIndex) : null;
+
+    /// <summary>The IPv4 TTL or IPv6 hop limit a received datagram arrived with, where the platform tells; else null.</summary>
+    public int? TimeToLive => timeToLive >= 0 ? timeToLive : null;
+
+    /// <summary>The DSCP (the upper six bits of the TOS or traffic class) a received datagram arrived with, where the platform tells; else null.</summary>
+    public int? Dscp => trafficClass >= 0 ? trafficClass >> 2 : null;
+
+    /// <summary>The ECN bits (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE) a received datagram arrived with, where the platform tells; else null.</summary>
+    public int? Ecn => trafficClass >= 0 ? trafficClass & 3 : null;
 
     /// <summary>The number of payload bytes.</summary>
     public int Length => payload.Length;

@@ -53,6 +53,15 @@ public enum UdpErrorKind
     /// <summary>Any other socket failure.</summary>
     SocketFailed,
 
+    /// <summary>The system refused an IP-level socket option (TTL, DSCP, don't-fragment).</summary>
+    SocketOptionRefused,
+
+    /// <summary>A don't-fragment datagram is larger than the path MTU allows.</summary>
+    MessageTooLong,
+
+    /// <summary>A DSCP name is not known.</summary>
+    InvalidDscp,
+
     /// <summary>An address given as a multicast group is not one (IPv4 224.0.0.0/4, IPv6 ff00::/8).</summary>
     NotMulticastGroup,
 

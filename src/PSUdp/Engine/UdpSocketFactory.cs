@@ -83,6 +83,8 @@ internal static class UdpSocketFactory
             LinuxSocketOptions.BindToDevice(socket, device);
         }
 
+        IPLevel.IPLevelOptions.Apply(socket, options);
+
         if (options.KernelReceiveBufferSize > 0)
         {
             SetReceiveBuffer(socket, options.KernelReceiveBufferSize);

@@ -1,0 +1,101 @@
+using System;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
+
+namespace PSUdp.Engine.IPLevel;
+
+/// <summary>
+/// The Linux (LP64) calls that the batch reader, the answering send and the IP-level options use
+/// directly, where .NET has no allocation-free equivalent or no name (recvmmsg, sendmsg,
+/// setsockopt, getsockopt), and the option numbers; the structures are in Batch/MessageHeaders.cs.
+/// </summary>
+internal static unsafe class LinuxNative
+{
+    internal const ushort AfInet = 2;
+    internal const ushort AfInet6 = 10;
+    internal const int SolSocket = 1;
+    internal const int SolIP = 0;
+    internal const int SolIPv6 = 41;
+
+    internal const int IPTos = 1;
+    internal const int IPTtl = 2;
+    internal const int IPPktInfo = 8;
+    internal const int IPMtuDiscover = 10;
+    internal const int IPRecvTtl = 12;
+    internal const int IPRecvTos = 13;
+    internal const int IPMtu = 14;
+    internal const int IPMulticastTtl = 33;
+    internal const int IPPmtuDiscDo = 2;
+
+    internal const int IPv6UnicastHops = 16;
+    internal const int IPv6MulticastHops = 18;
+    internal const int IPv6MtuDiscover = 23;
+    internal const int IPv6Mtu = 24;
+    internal const int IPv6RecvPktInfo = 49;
+    internal const int IPv6PktInfo = 50;
+    internal const int IPv6RecvHopLimit = 51;
+    internal const int IPv6HopLimit = 52;
+    internal const int IPv6DontFrag = 62;
+    internal const int IPv6RecvTClass = 66;
+    internal const int IPv6TClass = 67;
+
+    internal const int SoTimestampNs = 35;   // SO_TIMESTAMPNS_OLD; the control message type is the same number
+    internal const int SoRxqOvfl = 40;
+    internal const int SoMemInfo = 55;
+    internal const int MemInfoDrops = 8;     // SK_MEMINFO_DROPS
+    internal const int MemInfoVars = 9;      // SK_MEMINFO_VARS
+
+    internal const int MsgTrunc = 0x20;
+    internal const int MsgWaitForOne = 0x10000;
+
+    // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
+    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
+
+    /// <summary>
+    /// The socket's handle where the Linux calls here can use it, else null: not on other systems,
+    /// and not with PSUDP_FORCE_PORTABLE=1 (<see cref="Platform.ForcePortable"/>), which runs the
+    /// portable paths: one datagram at a time with ReceiveMessageFrom, answers with SendTo.
+    /// </summary>
+    internal static SafeHandle? HandleOf(Socket socket) =>
+        Platform.LinuxPaths && IntPtr.Size == 8
+            ? SafeHandleProperty?.GetValue(socket) as SafeHandle
+            : null;
+
+    internal static bool SetInt(SafeHandle handle, int level, int name, int value) =>
+        setsockopt(handle, level, name, &value, sizeof(int)) == 0;
+
+    internal static int? GetInt(SafeHandle handle, int level, int name)
+    {
+        int value = 0;
+        uint length = sizeof(int);
+        return getsockopt(handle, level, name, &value, &length) == 0 ? value : null;
+    }
+
+    internal static SocketError ToSocketError(int errno) => Errno.ToSocketError(errno);
+
+    /// <summary>Zeroes unmanaged bytes (netstandard2.0 has no Span to do it).</summary>
+    internal static void Clear(byte* bytes, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = 0;
+        }
+    }
+
+    /// <summary>CMSG_ALIGN for LP64.</summary>
+    internal static long Align(long length) => (length + 7) & ~7L;
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int recvmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags, IntPtr timeout);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern IntPtr sendmsg(SafeHandle socket, MessageHeader* message, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int setsockopt(SafeHandle socket, int level, int name, void* value, uint length);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int getsockopt(SafeHandle socket, int level, int name, void* value, uint* length);
+}

@@ -1,0 +1,85 @@
+# Issue 14 on a routed network of the test's own namespaces: host A - router R - host B, with the
+# R-B link at MTU 1280 (TestHosts.psm1, New-TestRoutedNetwork). PSUdp runs inside the namespaces
+# as child pwsh processes; an independent python receiver reads the IP header facts too.
+
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHosts.psm1" -Force
+    $support = Test-CanCreateNetworkNamespace
+    $skip = -not $support.CanCreate
+    $why = $support.Reason
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHosts.psm1" -Force
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    $pwsh = Get-PwshCommand
+    $python = Get-TestPython
+    $ipReceiver = Get-TestPeerPath udp_ip_receiver
+
+    # PSUdp in a namespace: a child pwsh (PSModulePath is inherited, so it imports the built module).
+    function Invoke-PwshIn([string] $Namespace, [string] $Script, [double] $TimeoutSeconds = 60) {
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module PSUdp; $Script")
+        Invoke-TestProcess -FilePath $pwsh[0] -ArgumentList $arguments -Namespace $Namespace -TimeoutSeconds $TimeoutSeconds
+    }
+
+    function Start-PwshIn([string] $Namespace, [string] $Script) {
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module PSUdp; $Script")
+        Start-TestProcess -FilePath $pwsh[0] -ArgumentList $arguments -Namespace $Namespace
+    }
+
+    # A PSUdp receiver in a namespace that prints what the python receiver prints.
+    $psudpReceiver = @'
+$job = Receive-UdpDatagram -Port 0 -Count 1 -AsJob
+"LISTENING $($job.LocalPort)"
+$d = $job | Wait-Job -Timeout 30 | Receive-Job
+if ($d) { 'RECV {0} {1} {2} {3:X2} {4} {5}' -f $d.RemoteAddress, $d.RemotePort, $d.TimeToLive, (($d.Dscp -shl 2) -bor $d.Ecn), $d.Length, $d.InterfaceName }
+'DONE'
+'@
+
+    function Receive-Arrival([string] $Reader, [string] $Family, [string] $SendScript) {
+        $receiver = if ($Reader -eq 'python') {
+            $bindTo = if ($Family -eq 'IPv6') { '::' } else { '0.0.0.0' }
+            Start-TestProcess -FilePath $python -ArgumentList @($ipReceiver, '--host', $bindTo, '--port', '0', '--count', '1', '--timeout', '30') -Namespace $net.B.Namespace
+        }
+        else { Start-PwshIn $net.B.Namespace $psudpReceiver }
+        try {
+            $port = Wait-TestPeerListening $receiver -TimeoutSeconds 30
+            $target = if ($Family -eq 'IPv6') { $net.B.Address6 } else { $net.B.Address }
+            $sent = Invoke-PwshIn $net.A.Namespace ($SendScript -f $target, $port)
+            $sent.ExitCode | Should -Be 0 -Because ($sent.Error -join "`n")
+            $line = Wait-TestProcessOutput $receiver '^RECV .*$' -TimeoutSeconds 30
+            $fields = $line.Value -split ' '
+            [pscustomobject]@{ Source = $fields[1]; TimeToLive = [int] $fields[3]; Tos = $fields[4]; Length = [int] $fields[5]; Interface = $fields[6] }
+        }
+        finally { Stop-TestProcess $receiver -Kill }
+    }
+}
+
+Describe 'A routed network: A - R - B, R-B at MTU 1280' -Skip:$skip {
+    BeforeAll { $net = New-TestRoutedNetwork }
+    AfterAll { Remove-TestBroadcastDomain $net }
+
+    It 'a TTL of 5 from A arrives at B as 4 (<Reader>, <Family>)' -ForEach @(
+        @{ Reader = 'python'; Family = 'IPv4' }, @{ Reader = 'PSUdp'; Family = 'IPv4' },
+        @{ Reader = 'python'; Family = 'IPv6' }, @{ Reader = 'PSUdp'; Family = 'IPv6' }
+    ) {
+        $got = Receive-Arrival $Reader $Family "Send-UdpDatagram -ComputerName '{0}' -Port {1} -Message ttl -TimeToLive 5"
+        $got.TimeToLive | Should -Be 4
+        $got.Source | Should -Be $(if ($Family -eq 'IPv6') { $net.A.Address6 } else { $net.A.Address })
+        if ($Reader -eq 'PSUdp') { $got.Interface | Should -Be 'eth0' }
+    }
+
+    It 'DSCP EF from A arrives at B as TOS 0xB8 (<Reader>, <Family>)' -ForEach @(
+        @{ Reader = 'python'; Family = 'IPv4' }, @{ Reader = 'PSUdp'; Family = 'IPv4' },
+        @{ Reader = 'python'; Family = 'IPv6' }, @{ Reader = 'PSUdp'; Family = 'IPv6' }
+    ) {
+        $got = Receive-Arrival $Reader $Family "Send-UdpDatagram -ComputerName '{0}' -Port {1} -Message dscp -Dscp EF"
+        $got.Tos | Should -Be 'B8'
+        $got.TimeToLive | Should -Be 63
+    }
+
+    It 'a numeric DSCP (AF41 = 34) arrives as TOS 0x88 at the python receiver' {
+        $got = Receive-Arrival 'python' 'IPv4' "Send-UdpDatagram -ComputerName '{0}' -Port {1} -Message dscp -Dscp 34"
+        $got.Tos | Should -Be '88'
+    }
+}
