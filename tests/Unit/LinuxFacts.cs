@@ -1,13 +1,13 @@
 namespace PSUdp.Tests;
 
-/// <summary>A fact about Linux's own paths (recvmmsg, sendmmsg); skipped, with the reason, where they are not taken.</summary>
+/// <summary>A fact about Linux's own paths; skipped, with the reason, where they are not taken (other systems, PSUDP_FORCE_PORTABLE=1).</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {
-    public LinuxFactAttribute()
+    public LinuxFactAttribute(string reason = LinuxPaths.SkipReason)
     {
         if (!Platform.LinuxPaths)
         {
-            Skip = LinuxPaths.SkipReason;
+            Skip = reason;
         }
     }
 }
@@ -15,16 +15,16 @@ public sealed class LinuxFactAttribute : FactAttribute
 /// <summary>A theory about Linux's own paths; skipped, with the reason, where they are not taken.</summary>
 public sealed class LinuxTheoryAttribute : TheoryAttribute
 {
-    public LinuxTheoryAttribute()
+    public LinuxTheoryAttribute(string reason = LinuxPaths.SkipReason)
     {
         if (!Platform.LinuxPaths)
         {
-            Skip = LinuxPaths.SkipReason;
+            Skip = reason;
         }
     }
 }
 
 internal static class LinuxPaths
 {
-    internal const string SkipReason = "Linux only (recvmmsg/sendmmsg), and not with PSUDP_FORCE_PORTABLE=1: the portable paths are tested instead.";
+    internal const string SkipReason = "Linux only (recvmmsg, sendmmsg, control messages), and not with PSUDP_FORCE_PORTABLE=1: the portable paths are tested instead.";
 }
