@@ -4,21 +4,7 @@ BeforeAll {
 
     # Runs a script in a second runspace of this process and stops it as Ctrl+C would, once
     # $Ready says the phase under test has begun. Returns how long Stop took.
-    function Measure-Stop([string] $Script, [scriptblock] $Ready) {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module PSUdp; $Script")
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            while (-not (& $Ready) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-            & $Ready | Should -BeTrue -Because 'the phase under test must begin'
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Elapsed.TotalSeconds
-            $async.IsCompleted | Should -BeTrue
-        }
-        finally { $ps.Dispose() }
-    }
+    function Measure-Stop([string] $Script, [scriptblock] $Ready) { Stop-InRunspace (Start-InRunspace $Script) $Ready -Seconds 10 }
 }
 
 Describe 'the caller stops' {

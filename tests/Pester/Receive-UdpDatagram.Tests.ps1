@@ -3,21 +3,8 @@ BeforeAll {
     Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
     $Chinese = '请输入要发送的数据'
 
-    # Runs Receive-UdpDatagram in a second runspace of this process, as a user at a prompt would.
-    # One script, not two statements: PowerShell runs a batch on a pool thread that reads a
-    # variable of the runspace between statements, and after Stop and Dispose that read crashed
-    # the whole process (InvalidRunspaceStateException, unhandled).
-    function Start-Receiver([hashtable] $Parameters) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript('param($Parameters) Import-Module PSUdp; Receive-UdpDatagram @Parameters').AddArgument($Parameters)
-        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $input = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $input.Complete()
-        $handle = $ps.BeginInvoke($input, $output)
-        [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
-    }
-
-
+    # Receive-UdpDatagram in a second runspace of this process, as a user at a prompt would run it.
+    function Start-Receiver([hashtable] $Parameters) { Start-InRunspace 'Receive-UdpDatagram @Parameters' $Parameters }
 }
 
 Describe 'Receive-UdpDatagram' {
