@@ -226,7 +226,7 @@ function Get-EchoServerCommand {
         'python' { @($script:Config.Python, "$($script:Config.Peers)/udp_echo_server.py", '--port', $Port, '--count', $Count, '--timeout', $TimeoutSeconds, '--quiet') }
         # socat answers the first peer only and cannot count: -T ends it after 5 s of silence.
         'socat' { @($script:Config.Socat, '-T', '5', "UDP4-LISTEN:$Port,bind=127.0.0.1", 'PIPE') }
-        'psudp' { Get-PSUdpCommand -Scenario Echo -Port $Port -Count $Count -TimeoutSeconds $TimeoutSeconds }
+        'psudp' { Get-PSUdpCommand -Scenario Echo -Port $Port -Count $Count -TimeoutSeconds $TimeoutSeconds -Pipeline $(if ($Server.PSObject.Properties['Pipeline']) { $Server.Pipeline } else { 'MeasureObject' }) }
     }
 }
 
@@ -273,6 +273,8 @@ function Invoke-EchoFloodRun {
         'python' { $echoed = $served.Summary.Count; $end = $served.Summary.Last }
         'psudp' {
             $echoed = $served.Result.delivered; $end = $served.Result.end; $run.DroppedByPSUdp = $served.Result.dropped
+            # To the last echo: the end is when the last echoed datagram arrived (it was answered then).
+            if ($served.Result.ContainsKey('lastEcho') -and $served.Result.lastEcho) { $end = $served.Result.lastEcho }
             # Echoes PSUdp took off the socket but could not send (its refusal warning): must be 0.
             if ($served.Result.ContainsKey('refused')) { $run.Extra['echoes not sent'] = $served.Result.refused }
         }

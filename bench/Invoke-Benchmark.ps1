@@ -193,6 +193,8 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
         }
         $floodServers = @(Get-EchoServer -IncludePSUdp:$hasEcho | Where-Object { $_.Kind -ne 'socat' }) +
             @([pscustomobject]@{ Name = 'C# batch echo server (recvmmsg, sendmmsg)'; Kind = 'csharp-batch' })
+        # The echo's own rate: to the last echo, whatever the pipeline behind it still has to write.
+        if ($hasEcho) { $floodServers += [pscustomobject]@{ Name = 'Start-UdpEcho -MaximumRate 0 | Select-Object -Last 1, to the last echo'; Kind = 'psudp'; Pipeline = 'LastEcho' } }
         foreach ($server in $floodServers | Where-Object { $_.Name -like $Contender -or $_.PSObject.Properties['IsReference'] }) {
             Write-Host ("[{0}/{1}] Echo flood: {2}" -f $rep, $Repeat, $server.Name)
             $runs.Add((Invoke-EchoFloodRun -Server $server -Count $Counts.EchoFlood))

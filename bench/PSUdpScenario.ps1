@@ -42,7 +42,11 @@ param(
     [ValidateRange(1, 100000000)]
     [int] $Count = 1000,
 
-    [ValidateSet('MeasureObject', 'OutNull', 'WhereObject')]
+    # LastEcho (Echo only): | Select-Object -Last 1, and the end is when the last echoed datagram
+    # arrived (its kernel timestamp), not when the pipeline had written them all; with the
+    # system's default receive buffer (as the C# server has), so that a datagram is answered
+    # within a couple of milliseconds of its arrival and that time is the last answer's.
+    [ValidateSet('MeasureObject', 'OutNull', 'WhereObject', 'LastEcho')]
     [string] $Pipeline = 'MeasureObject',
 
     [ValidateRange(0.1, 600)]
@@ -112,6 +116,7 @@ $delivered = $null
 $warnings = @()
 $extra = [ordered]@{}
 $rateOverride = $null
+$lastEcho = $null
 $elapsed = [System.Diagnostics.Stopwatch]::StartNew()
 
 switch ($Scenario) {
@@ -130,7 +135,13 @@ switch ($Scenario) {
         # -MaximumRate 0 lifts the loop guard's default of 1,000 echoes per second to one peer,
         # which would otherwise be what this measures.
         $echo = @{ Port = $Port; Count = $Count; TimeoutSeconds = $TimeoutSeconds; MaximumRate = 0; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }
-        $delivered = (Start-UdpEcho @echo | Measure-Object).Count
+        if ($Pipeline -eq 'LastEcho') {
+            $echo.ReceiveBufferSize = [int](Get-Content /proc/sys/net/core/rmem_default)
+            $last = Start-UdpEcho @echo | Select-Object -Last 1
+            $delivered = $Count
+            $lastEcho = ($last.Timestamp.UtcTicks - [DateTime]::UnixEpoch.Ticks) / 1e7
+        }
+        else { $delivered = (Start-UdpEcho @echo | Measure-Object).Count }
         $dropped = Get-DroppedCount $warnings
         # "N datagrams were not echoed (...)": taken off the socket but not answered.
         $notEchoed = @($warnings | Where-Object { "$_" -match '^([\d,]+) datagrams were not echoed' }) | Select-Object -Last 1
@@ -239,6 +250,7 @@ switch ($Scenario) {
 
 $seconds = $elapsed.Elapsed.TotalSeconds
 $end = Get-UnixTime
+if ($Scenario -eq 'Echo' -and $Pipeline -eq 'LastEcho') { $extra.lastEcho = $lastEcho }
 $process.Refresh()
 $result = [ordered]@{
     mode             = "psudp-$($Scenario.ToLowerInvariant())"

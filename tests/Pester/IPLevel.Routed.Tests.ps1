@@ -78,8 +78,69 @@ Describe 'A routed network: A - R - B, R-B at MTU 1280' -Skip:$skip {
         $got.TimeToLive | Should -Be 63
     }
 
+    It 'Test-UdpConnection -TimeToLive 5 -Dscp EF probes arrive at B with TTL 4 and TOS 0xB8' {
+        $got = Receive-Arrival 'python' 'IPv4' "Test-UdpConnection -ComputerName '{0}' -Port {1} -Message probe -TimeToLive 5 -Dscp EF -Retries 0 -TimeoutSeconds 1 | Out-Null"
+        $got.TimeToLive | Should -Be 4
+        $got.Tos | Should -Be 'B8'
+    }
+
     It 'a numeric DSCP (AF41 = 34) arrives as TOS 0x88 at the python receiver' {
         $got = Receive-Arrival 'python' 'IPv4' "Send-UdpDatagram -ComputerName '{0}' -Port {1} -Message dscp -Dscp 34"
         $got.Tos | Should -Be '88'
+    }
+}
+
+Describe 'Routers that answer: time exceeded and the path MTU' -Skip:$skip {
+    BeforeAll { $net = New-TestRoutedNetwork }
+    AfterAll { Remove-TestBroadcastDomain $net }
+
+    It 'a TTL of 1 from A gets R''s time exceeded, with its id and R''s address (<Family>)' -ForEach @(
+        @{ Family = 'IPv4'; Target = '203.0.113.2'; Router = '192.0.2.1' }, @{ Family = 'IPv6'; Target = '2001:db8:b::2'; Router = '2001:db8:a::1' }
+    ) {
+        $result = Invoke-PwshIn $net.A.Namespace @"
+try { Send-UdpDatagram -ComputerName '$Target' -Port 9 -Message hop -TimeToLive 1 -WaitForReply -TimeoutSeconds 5 -ErrorAction Stop }
+catch { "ERR `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)" }
+"@
+        $line = @($result.Output | Where-Object { $_ -like 'ERR *' })[0]
+        $line | Should -BeLike 'ERR TimeExceeded,PSUdp.Commands.SendUdpDatagramCommand *' -Because ($result.Output + $result.Error -join "`n")
+        $line | Should -BeLike "*from $Router*"
+        $line | Should -BeLike '*-TimeToLive*'
+    }
+
+    It 'Test-UdpConnection -TimeToLive 1 shows R''s time exceeded as the evidence' {
+        $result = Invoke-PwshIn $net.A.Namespace "Test-UdpConnection -ComputerName 203.0.113.2 -Port 9 -TimeToLive 1 -Retries 0 -TimeoutSeconds 2 | ForEach-Object { 'RESULT {0} {1} {2}' -f `$_.IcmpType, `$_.IcmpSource, `$_.Verdict }"
+        $line = @($result.Output | Where-Object { $_ -like 'RESULT *' })[0]
+        $line | Should -BeLike 'RESULT 11 192.0.2.1 *' -Because ($result.Output + $result.Error -join "`n")
+    }
+
+    It 'a 1,400-byte -DontFragment datagram from A fails with MessageTooLong naming <Mtu> and <Fits>, and a 1,200-byte one arrives (<Family>)' -ForEach @(
+        @{ Family = 'IPv4'; Target = '203.0.113.2'; Listen = '0.0.0.0'; Flush = 'ip route flush cache'; Mtu = '1,280'; Fits = '1,252' }
+        @{ Family = 'IPv6'; Target = '2001:db8:b::2'; Listen = '::'; Flush = 'ip -6 route flush cache'; Mtu = '1,280'; Fits = '1,232' }
+    ) {
+        # Start cold: forget any path MTU A learned before.
+        $flush = Invoke-TestProcess -FilePath 'ip' -ArgumentList (@('netns', 'exec', $net.A.Namespace) + ($Flush -split ' '))
+        $flush.ExitCode | Should -Be 0
+        $receiver = Start-TestProcess -FilePath $python -ArgumentList @($ipReceiver, '--host', $Listen, '--port', '0', '--count', '1', '--timeout', '60') -Namespace $net.B.Namespace
+        try {
+            $port = Wait-TestPeerListening $receiver -TimeoutSeconds 30
+            # The first datagram may leave before R's ICMP comes back; a later one fails at once.
+            $result = Invoke-PwshIn $net.A.Namespace @"
+`$big = [byte[]]::new(1400)
+for (`$i = 0; `$i -lt 20; `$i++) {
+    try { Send-UdpDatagram -ComputerName '$Target' -Port $port -Payload `$big -DontFragment -ErrorAction Stop }
+    catch { "ERR `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)"; break }
+    Start-Sleep -Milliseconds 100
+}
+Send-UdpDatagram -ComputerName '$Target' -Port $port -Payload ([byte[]]::new(1200)) -DontFragment
+'SENT'
+"@
+            $result.Output | Should -Contain 'SENT' -Because ($result.Error -join "`n")
+            $line = @($result.Output | Where-Object { $_ -like 'ERR *' })[0]
+            $line | Should -BeLike 'ERR MessageTooLong,PSUdp.Commands.SendUdpDatagramCommand *' -Because ($result.Output -join "`n")
+            $line | Should -BeLike "*path MTU is $Mtu bytes*largest payload that fits is $Fits bytes*"
+            $arrived = Wait-TestProcessOutput $receiver '^RECV .*$' -TimeoutSeconds 30
+            ($arrived.Value -split ' ')[5] | Should -Be '1200'
+        }
+        finally { Stop-TestProcess $receiver -Kill }
     }
 }

@@ -114,3 +114,36 @@ Describe 'Bad IP-level input: a clear error with a stable id, and nothing sent' 
         finally { $job | Remove-Job -Force }
     }
 }
+
+Describe 'A sent datagram says the address it really left from' {
+    It 'Send-UdpDatagram -PassThru to <_> gives LocalAddress <_>, not the wildcard' -ForEach '127.0.0.1', '::1' {
+        $peer = New-TestPeer $_
+        try {
+            $sent = Send-UdpDatagram -ComputerName $_ -Port $peer.LocalEndPoint.Port -Message 'from' -PassThru
+            $sent.LocalAddress | Should -Be ([ipaddress] $_)
+        }
+        finally { $peer.Dispose() }
+    }
+
+    It 'so does a -WaitForReply send, whose socket is not connected' {
+        $echo = Start-UdpEcho -Port 0 -AsJob
+        try {
+            $sent, $reply = Send-UdpDatagram -ComputerName 127.0.0.1 -Port $echo.LocalPort -Message 'x' -PassThru -WaitForReply
+            $sent.LocalAddress | Should -Be ([ipaddress] '127.0.0.1')
+            $reply.LocalAddress | Should -Be ([ipaddress] '127.0.0.1')
+        }
+        finally { $echo | Remove-Job -Force }
+    }
+}
+
+Describe 'A reply from another address is named, not dropped without a word' {
+    It 'ReplyTimeout says which address answered (the textbook echo server answers 127.0.0.2 from 127.0.0.1)' -Skip:(-not $onLinux) {
+        $server = Start-PythonPeer 'udp_echo_server.py' @('--host', '0.0.0.0', '--port', '0', '--count', '1', '--timeout', '20')
+        try {
+            $server.Port | Should -Not -BeNullOrEmpty
+            { Send-UdpDatagram -ComputerName 127.0.0.2 -Port $server.Port -Message 'who' -WaitForReply -TimeoutSeconds 2 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ReplyTimeout,PSUdp.Commands.SendUdpDatagramCommand' -ExpectedMessage "*did come from 127.0.0.1:$($server.Port)*not taken as the reply*"
+        }
+        finally { $null = Stop-PythonPeer $server -TimeoutMs 5000 }
+    }
+}

@@ -163,7 +163,7 @@ Describe 'Receive-UdpDatagram' {
             $text | Should -Not -Match 'System\.Byte\[\]'
             $rows = @(Import-Csv $csv)
             $rows.Count | Should -Be 2
-            $rows[0].PSObject.Properties.Name | Should -Be @('Timestamp', 'TimestampText', 'Direction', 'RemoteAddress', 'RemotePort', 'LocalAddress', 'LocalPort', 'InterfaceName', 'TimeToLive', 'Dscp', 'Ecn', 'Length', 'Truncated', 'Text', 'Hex')
+            $rows[0].PSObject.Properties.Name | Should -Be @('Timestamp', 'TimestampText', 'Direction', 'RemoteAddress', 'RemotePort', 'LocalAddress', 'LocalPort', 'InterfaceName', 'TimeToLive', 'Dscp', 'Ecn', 'Length', 'Truncated', 'Text', 'Hex', 'RoundTripTime')
             $rows[1].Text | Should -BeExactly "error: $Chinese"
             $rows[0].RemoteAddress | Should -Be '127.0.0.1'
         }
@@ -172,7 +172,7 @@ Describe 'Receive-UdpDatagram' {
             # The format file has a table view only: a list view of the same properties cost
             # every Import-Module a few milliseconds and changed nothing.
             $lines = @(($datagrams[0] | Format-List | Out-String) -split "`n" | Where-Object { $_ -match '^\w+\s*:' })
-            $lines -replace '\s*:.*$' | Should -Be @('Timestamp', 'TimestampText', 'Direction', 'RemoteAddress', 'RemotePort', 'LocalAddress', 'LocalPort', 'InterfaceName', 'TimeToLive', 'Dscp', 'Ecn', 'Length', 'Truncated', 'Text', 'Hex')
+            $lines -replace '\s*:.*$' | Should -Be @('Timestamp', 'TimestampText', 'Direction', 'RemoteAddress', 'RemotePort', 'LocalAddress', 'LocalPort', 'InterfaceName', 'TimeToLive', 'Dscp', 'Ecn', 'Length', 'Truncated', 'Text', 'Hex', 'RoundTripTime')
         }
 
         It 'Export-Clixml and Import-Clixml keep the type name, the bytes and the table view' {

@@ -78,3 +78,66 @@ public class ArrivalFactsTests
         Assert.Contains(d.InterfaceName, new[] { null, "lo" });
     }
 }
+
+public class SenderIPLevelTests
+{
+    [Theory]
+    [InlineData("EF", 46)]
+    [InlineData("af11", 10)]
+    [InlineData("AF43", 38)]
+    [InlineData("CS0", 0)]
+    [InlineData("CS7", 56)]
+    [InlineData(" 34 ", 34)]
+    public void DscpNamesAreTheirCodePoints(string name, int expected) => Assert.Equal(expected, DscpNames.Resolve(name));
+
+    [Theory]
+    [InlineData("AF44")]
+    [InlineData("fast")]
+    [InlineData("")]
+    public void AnUnknownDscpNameIsInvalidDscp(string name) =>
+        Assert.Equal(UdpErrorKind.InvalidDscp, Assert.Throws<UdpException>(() => DscpNames.Resolve(name)).Kind);
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void RouteSourceGivesTheAddressARouteLeavesFrom(string target)
+    {
+        var sources = new RouteSource();
+        IPAddress bound = target.Contains(':') ? IPAddress.IPv6Any : IPAddress.Any;
+        Assert.Equal(IPAddress.Parse(target), sources.For(new IPEndPoint(IPAddress.Parse(target), 9), bound, null));
+        Assert.Equal(IPAddress.Parse("127.0.0.5"), sources.For(new IPEndPoint(IPAddress.Loopback, 9), IPAddress.Parse("127.0.0.5"), null));
+    }
+
+    [LinuxFact("IP_MTU is Linux's")]
+    public void PathMtuOfLoopbackIsItsLinkMtu()
+    {
+        int? mtu = PathMtu.Learned(new IPEndPoint(IPAddress.Loopback, 9));
+        Assert.NotNull(mtu);
+        Assert.Equal(mtu!.Value - 28, PathMtu.LargestPayload(mtu.Value, AddressFamily.InterNetwork));
+    }
+
+    [Fact]
+    public void MessageTooLongNamesTheMtuAndThePayloadThatFits()
+    {
+        UdpException e = IcmpFailures.TooLong(new IPEndPoint(IPAddress.Parse("2001:db8::2"), 9), 1400, 1280, IPAddress.Parse("2001:db8::1"));
+        Assert.Equal(UdpErrorKind.MessageTooLong, e.Kind);
+        Assert.Contains("1,280", e.Message.Replace('\u00a0', ','));
+        Assert.Contains("1,232", e.Message.Replace('\u00a0', ','));
+        Assert.Contains("2001:db8::1", e.Message);
+    }
+
+    [LinuxFact("the options are set through setsockopt on Linux")]
+    public void TheFactoryAppliesTtlDscpAndDontFragmentToBothFamiliesOfADualModeSocket()
+    {
+        using Socket socket = UdpSocketFactory.Create(new SocketOptions { TimeToLive = 5, Dscp = 46, DontFragment = true });
+        var handle = LinuxNative.HandleOf(socket)!;
+        Assert.Equal(5, LinuxNative.GetInt(handle, LinuxNative.SolIP, LinuxNative.IPTtl));
+        Assert.Equal(5, LinuxNative.GetInt(handle, LinuxNative.SolIP, LinuxNative.IPMulticastTtl));
+        Assert.Equal(5, LinuxNative.GetInt(handle, LinuxNative.SolIPv6, LinuxNative.IPv6UnicastHops));
+        Assert.Equal(5, LinuxNative.GetInt(handle, LinuxNative.SolIPv6, LinuxNative.IPv6MulticastHops));
+        Assert.Equal(0xB8, LinuxNative.GetInt(handle, LinuxNative.SolIP, LinuxNative.IPTos));
+        Assert.Equal(0xB8, LinuxNative.GetInt(handle, LinuxNative.SolIPv6, LinuxNative.IPv6TClass));
+        Assert.Equal(LinuxNative.IPPmtuDiscDo, LinuxNative.GetInt(handle, LinuxNative.SolIP, LinuxNative.IPMtuDiscover));
+        Assert.Equal(1, LinuxNative.GetInt(handle, LinuxNative.SolIPv6, LinuxNative.IPv6DontFrag));
+    }
+}

@@ -53,7 +53,7 @@ public class GroupMembershipTests
     private static void SendFrom(IPAddress source, IPAddress group, int port, string text)
     {
         using Socket sender = Loopback.Bind(source);
-        MulticastSocketOptions.SetIPv4SendInterface(sender, LoIndex);
+        Assert.Null(MulticastSocketOptions.SetIPv4SendInterface(sender, LoIndex));
         sender.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
         sender.SendTo(Encoding.UTF8.GetBytes(text), new IPEndPoint(group, port));
     }

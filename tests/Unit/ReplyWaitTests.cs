@@ -62,7 +62,8 @@ public class ReplyWaitTests
         var e = Assert.Throws<UdpException>(() => sender.Replies.FromTarget(target.EndPoint(), 1, TimeSpan.FromMilliseconds(500), CancellationToken.None, others).ToList());
 
         Assert.Equal(UdpErrorKind.ReplyTimeout, e.Kind);
-        Assert.Equal(UdpSetting.ReplyTimeout, e.Setting);
+        Assert.Equal(UdpSetting.ReplyFromOtherAddress, e.Setting); // the timeout names who answered instead
+        Assert.Contains($"[::1]:{stranger.EndPoint().Port}", e.Message);
         UdpDatagram other = Assert.Single(others);
         Assert.Equal(new byte[] { 9 }, other.Payload);
         Assert.Equal(IPAddress.IPv6Loopback, other.RemoteAddress);

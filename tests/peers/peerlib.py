@@ -13,8 +13,10 @@ makes them). ``check_destination`` enforces that in every peer that sends.
 import binascii
 import ipaddress
 import os
+import select
 import socket
 import sys
+import time
 
 # Exit code for "refused to send: destination not allowed" (EX_USAGE).
 EXIT_NOT_ALLOWED = 64
@@ -167,3 +169,15 @@ def positive_seconds(text):
     if not 0 < value <= 600:
         raise ValueError("must be > 0 and <= 600")
     return value
+
+
+def datagrams_until(sock, seconds, bufsize=65535):
+    """Yields (data, source) for each datagram that arrives within the seconds, then stops."""
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        ready, _, _ = select.select([sock], [], [], remaining)
+        if ready:
+            yield sock.recvfrom(bufsize)

@@ -8,6 +8,10 @@ classic echo clients it accepts a reply only from the address and port it sent t
     TIMEOUT                                      exit 1
     REFUSED                                      exit 2 (ICMP port unreachable: nothing listens)
 
+With --burst N it sends N datagrams at once (the payload and a 4-byte sequence number), then
+takes the replies and prints ``BURST <sent> <replies> <in order>``; exit 0 when every one came
+back, 1 otherwise. On a connected socket only replies from the address sent to count.
+
 With --unconnected the socket is not connected: replies from anywhere reach it, a reply from a
 different address or port is reported as ``IGNORED <src addr> <src port> <payload hex>`` and the
 client keeps waiting; ICMP port unreachable is then not reported (Linux only reports it on
@@ -44,7 +48,10 @@ def main(argv=None):
     parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--unconnected", action="store_true", help="use sendto/recvfrom on an unconnected socket")
     parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer (default 65535)")
+    parser.add_argument("--burst", type=int, help="send this many datagrams at once (1-100000) and count the replies")
     args = parser.parse_args(argv)
+    if args.burst is not None and not 1 <= args.burst <= 100000:
+        parser.error("--burst must be 1-100000")
     payload = peerlib.payload_from_args(parser, args)
 
     family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
@@ -54,6 +61,8 @@ def main(argv=None):
             if args.bind:
                 bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
                 sock.bind((bind_host, bind_port))
+            if args.burst:
+                return burst(sock, sockaddr, payload, args)
             if args.unconnected:
                 sock.sendto(payload, sockaddr)
             else:
@@ -80,6 +89,31 @@ def main(argv=None):
     except OSError as exc:
         peerlib.error(type(exc).__name__, exc)
         return 3
+
+
+def burst(sock, sockaddr, payload, args):
+    """Sends args.burst datagrams, then counts the replies (from the target only) until the timeout."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+    if not args.unconnected:
+        sock.connect(sockaddr)
+    for n in range(args.burst):
+        data = payload + n.to_bytes(4, "big")
+        if args.unconnected:
+            sock.sendto(data, sockaddr)
+        else:
+            sock.send(data)
+    replies = 0
+    in_order = 0
+    for data, source in peerlib.datagrams_until(sock, args.timeout, args.bufsize):
+        if not same_endpoint(source, sockaddr) or not data.startswith(payload):
+            continue
+        if int.from_bytes(data[len(payload):], "big") == replies:
+            in_order += 1
+        replies += 1
+        if replies == args.burst:
+            break
+    peerlib.emit("BURST", args.burst, replies, in_order)
+    return 0 if replies == args.burst else 1
 
 
 if __name__ == "__main__":

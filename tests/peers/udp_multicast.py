@@ -16,10 +16,10 @@
     udp_multicast.py request --group G --port P --interface IF (--text T | --hex H) [--timeout S]
         Sends like send, then prints REPLY <src addr> <src port> <payload hex> <dst addr> for every
         reply that comes back (to its unicast address) within --timeout, and DONE <n>.
-    udp_multicast.py respond --group G --port P --interface IF --text T [--timeout S]
-        Joins like receive and answers every datagram with T, unicast to its sender, as an SSDP
-        device answers M-SEARCH; prints LISTENING <port>, ANSWERED <src addr> <src port> per
-        datagram, DONE <n>.
+    udp_multicast.py respond --group G --port P --interface IF --text T [--timeout S] [--repeat N]
+        Joins like receive and answers every datagram with T (N times, 1 by default), unicast to
+        its sender, as an SSDP device answers M-SEARCH; prints LISTENING <port>, ANSWERED <src
+        addr> <src port> per datagram, DONE <n>.
 
 Safety (as in peerlib): a multicast datagram leaves only through lo, or from inside a test
 network namespace (ip netns exec ...). Joining sends IGMP/MLD reports only on the interface joined.
@@ -79,20 +79,27 @@ def joined_socket(group, port, interface):
     return sock
 
 
+def interface_name(index):
+    try:
+        return socket.if_indextoname(index)
+    except OSError:
+        return "if%d" % index
+
+
 def arrival(ancdata, family):
     """(destination, ttl, interface name) from the control messages."""
     dst, ttl, ifname = "-", "-", "-"
     for level, kind, data in ancdata:
         if family == socket.AF_INET and level == socket.IPPROTO_IP and kind == IP_PKTINFO:
             # struct in_pktinfo { int ipi_ifindex; in_addr ipi_spec_dst; in_addr ipi_addr; }
-            ifname = socket.if_indextoname(struct.unpack("=i", data[:4])[0])
+            ifname = interface_name(struct.unpack("=i", data[:4])[0])
             dst = socket.inet_ntop(socket.AF_INET, data[8:12])
         elif family == socket.AF_INET and level == socket.IPPROTO_IP and kind in (IP_TTL, IP_RECVTTL):
             ttl = data[0] if len(data) == 1 else struct.unpack("=i", data[:4])[0]
         elif family == socket.AF_INET6 and level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO:
             # struct in6_pktinfo { in6_addr ipi6_addr; int ipi6_ifindex; }
             dst = socket.inet_ntop(socket.AF_INET6, data[:16])
-            ifname = socket.if_indextoname(struct.unpack("=i", data[16:20])[0])
+            ifname = interface_name(struct.unpack("=i", data[16:20])[0])
         elif family == socket.AF_INET6 and level == socket.IPPROTO_IPV6 and kind == IPV6_HOPLIMIT:
             ttl = struct.unpack("=i", data[:4])[0]
     return dst, ttl, ifname
@@ -118,7 +125,8 @@ def serve(args, answer):
                 dst, ttl, ifname = arrival(ancdata, family)
                 peerlib.emit("RECV", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), dst, ttl, ifname)
             else:
-                sock.sendto(answer, source)
+                for _ in range(args.repeat):
+                    sock.sendto(answer, source)
                 peerlib.emit("ANSWERED", peerlib.plain_address(source[0]), source[1])
     finally:
         peerlib.emit("DONE", count)
@@ -188,6 +196,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=peerlib.positive_seconds, default=10)
     parser.add_argument("--ttl", type=int, default=1)
     parser.add_argument("--loop", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="respond: answers per datagram")
     peerlib.add_payload_arguments(parser, required=False)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)

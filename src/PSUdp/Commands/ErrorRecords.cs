@@ -51,6 +51,10 @@ internal static class ErrorRecords
             UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",
             UdpSetting.ReplyTimeout => "Check that a service answers on that port and that no firewall drops the traffic, or wait longer with -TimeoutSeconds.",
             UdpSetting.Broadcast => "Sending to a broadcast address needs Send-UdpBroadcast; a firewall may also refuse it.",
+            UdpSetting.TimeToLive when Has(command, "TimeToLive") => "Give a larger -TimeToLive (or leave it out for the system's default) to reach the target.",
+            UdpSetting.TimeToLive => "The target is further away than the datagram's time to live allows.",
+            UdpSetting.DontFragment => "Send smaller datagrams (at most the payload that fits), or leave out -DontFragment to let the system fragment them.",
+            UdpSetting.ReplyFromOtherAddress => "The host answered from another address than the one the datagram went to (a multi-homed host or a secondary address): send to the address that answered, or make the service answer from the address it is asked on.",
             _ => e.Kind switch
             {
                 UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",
@@ -78,6 +82,7 @@ internal static class ErrorRecords
         UdpErrorKind.AddressNotAvailable => ErrorCategory.InvalidArgument,
         UdpErrorKind.NoBroadcastAddress => ErrorCategory.InvalidArgument,
         UdpErrorKind.InvalidTarget => ErrorCategory.InvalidArgument,
+        UdpErrorKind.UnknownProbe => ErrorCategory.InvalidArgument,
         UdpErrorKind.PortUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.NetworkUnreachable => ErrorCategory.ConnectionError,
         UdpErrorKind.ReplyTimeout => ErrorCategory.OperationTimeout,
@@ -87,6 +92,8 @@ internal static class ErrorRecords
         UdpErrorKind.SocketOptionRefused => ErrorCategory.InvalidOperation,
         UdpErrorKind.MessageTooLong => ErrorCategory.LimitsExceeded,
         UdpErrorKind.InvalidDscp => ErrorCategory.InvalidArgument,
+        UdpErrorKind.TimeExceeded => ErrorCategory.ConnectionError,
+        UdpErrorKind.AdministrativelyProhibited => ErrorCategory.ConnectionError,
         UdpErrorKind.NotMulticastGroup => ErrorCategory.InvalidArgument,
         UdpErrorKind.AmbiguousMulticastInterface => ErrorCategory.InvalidArgument,
         UdpErrorKind.MulticastJoinRefused => ErrorCategory.ResourceUnavailable,

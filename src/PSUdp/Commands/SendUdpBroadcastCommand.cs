@@ -94,6 +94,12 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
                 WriteVerbose($"Broadcasting to {Addresses.Format(target)} through {via}.");
                 // A refusal of an earlier broadcast is one host's closed port, not this send's failure.
                 sender.Send(target, payload);
+                if (sender.EarlierFailure is { } earlier)
+                {
+                    sender.EarlierFailure = null;
+                    WriteUdpError(earlier, Addresses.Format(target));
+                }
+
                 if (PassThru)
                 {
                     WriteObject(sender.Describe(target, payload));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Commands;
 
@@ -57,6 +58,16 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     [ValidateRange(0, 65535)]
     public int LocalPort { get; set; }
 
+    /// <summary>The interfaces datagrams to a multicast group leave through, a copy out of each ('*' for every one that is up).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(InterfaceNameCompleter))]
+    public string[] InterfaceName { get; set; } = Array.Empty<string>();
+
+    /// <summary>Lets this host's own listeners hear what it sends to a multicast group.</summary>
+    [Parameter]
+    public SwitchParameter MulticastLoopback { get; set; }
+
     /// <summary>Uses IPv4 only.</summary>
     [Parameter]
     public SwitchParameter IPv4 { get; set; }
@@ -81,11 +92,17 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
         try
         {
+            IReadOnlyList<MulticastInterface> outlets = InterfaceName.Length == 0 ? Array.Empty<MulticastInterface>() : MulticastInterfaces.Resolve(InterfaceName);
             sender = new DatagramSender(
-                WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice }),
+                WithIPLevel(new SocketOptions
+                {
+                    LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice,
+                    MulticastInterfaces = outlets, MulticastLoopback = MulticastLoopback.IsPresent,
+                }),
                 Encoding)
             {
-                ConnectToTarget = HasOneTarget || Repeats, // a repeated send reads no replies
+                // A repeated send reads no replies; a socket connected to a group keeps one way out.
+                ConnectToTarget = (HasOneTarget && outlets.Count <= 1) || Repeats,
             };
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
@@ -159,6 +176,12 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 WriteError(ErrorRecords.EarlierRefusal(refused, MyInvocation.MyCommand));
             }
 
+            if (sender.EarlierFailure is { } earlier)
+            {
+                sender.EarlierFailure = null;
+                WriteUdpError(earlier);
+            }
+
             if (PassThru)
             {
                 WriteObject(sender.Describe(target, payload));
@@ -166,7 +189,14 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
             if (WaitForReply)
             {
-                WriteReplies(target);
+                if (MulticastOutlet.IsGroup(target.Address))
+                {
+                    WriteGroupReplies(target);
+                }
+                else
+                {
+                    WriteReplies(target);
+                }
             }
         }
         catch (UdpException e)
@@ -182,6 +212,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     private void WriteReplies(IPEndPoint target)
     {
         fromOtherAddresses.Clear();
+        bool timedOut = false;
         try
         {
             foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses))
@@ -189,12 +220,41 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 WriteObject(reply);
             }
         }
+        catch (UdpException e) when (e.Kind == UdpErrorKind.ReplyTimeout)
+        {
+            timedOut = true; // the error itself names the address that answered instead
+            throw;
+        }
         finally
         {
-            if (fromOtherAddresses.Count > 0)
+            if (fromOtherAddresses.Count > 0 && !timedOut)
             {
                 WriteWarning($"{fromOtherAddresses.Count:N0} datagrams came from other addresses than {Addresses.Format(target)} (the first from {Addresses.Format(fromOtherAddresses[0].RemoteAddress, fromOtherAddresses[0].RemotePort)}) and were not taken as replies.");
             }
+        }
+    }
+
+    // The members of a group answer from their own unicast addresses: every host's first reply,
+    // until the timeout or, when -Count is given, that many hosts.
+    private void WriteGroupReplies(IPEndPoint group)
+    {
+        int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
+        var hosts = new HashSet<IPAddress>();
+        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken))
+        {
+            if (hosts.Add(reply.RemoteAddress))
+            {
+                WriteObject(reply);
+                if (hosts.Count >= most)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (hosts.Count == 0)
+        {
+            WriteWarning($"No member of the group {Addresses.Format(group)} replied within {TimeoutSeconds:0.###} seconds.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
+using PSUdp.Engine;
 
 namespace PSUdp.Commands;
 
@@ -17,6 +18,23 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     /// PowerShell 7.5's Cmdlet has a member of that name, which this would hide.
     /// </summary>
     private protected CancellationToken StopToken => cancellation.Token;
+
+    /// <summary>The senders' -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made; only what was given.</summary>
+    private protected SocketOptions WithIPLevel(SocketOptions options, int timeToLive, int dscp, bool dontFragment)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey("TimeToLive"))
+        {
+            options.TimeToLive = timeToLive;
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey("Dscp"))
+        {
+            options.Dscp = dscp;
+        }
+
+        options.DontFragment = dontFragment;
+        return options;
+    }
 
     /// <summary>Reports a per-item failure and goes on.</summary>
     private protected void WriteUdpError(UdpException exception, object? target = null) =>

@@ -100,21 +100,7 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     }
 
     /// <summary>Copies -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made.</summary>
-    private protected SocketOptions WithIPLevel(SocketOptions options)
-    {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeToLive)))
-        {
-            options.TimeToLive = TimeToLive;
-        }
-
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Dscp)))
-        {
-            options.Dscp = Dscp;
-        }
-
-        options.DontFragment = DontFragment;
-        return options;
-    }
+    private protected SocketOptions WithIPLevel(SocketOptions options) => WithIPLevel(options, TimeToLive, Dscp, DontFragment);
 
     /// <summary>
     /// ShouldProcess(target, action) for every sender, with the same text, made once while the

@@ -129,6 +129,17 @@ internal abstract class DatagramListener : IDisposable
     /// </summary>
     protected virtual bool GathersBatches => false;
 
+    /// <summary>
+    /// True while the datagrams handled come from a batch read (recvmmsg): their buffer stays
+    /// pinned and valid until <see cref="BatchEnded"/>, so an answer may wait for the batch's end.
+    /// </summary>
+    protected bool InBatch { get; private set; }
+
+    /// <summary>Runs on the receive thread after the last datagram of each batch read was handled.</summary>
+    protected virtual void BatchEnded()
+    {
+    }
+
     /// <summary>Runs on the receive thread after its last datagram, before the queue completes.</summary>
     protected virtual void LoopEnded()
     {
@@ -242,15 +253,24 @@ internal abstract class DatagramListener : IDisposable
     {
         long wanted = options.Count > 0 ? options.Count - Received : int.MaxValue;
         got = batch.Read((int)Math.Min(wanted, batch.Capacity));
-        for (int i = 0; i < got && !stopping; i++)
+        InBatch = true;
+        try
         {
-            if (batch.TryGet(i, out DatagramView datagram) && Deliver(datagram))
+            for (int i = 0; i < got && !stopping; i++)
             {
-                return true;
+                if (batch.TryGet(i, out DatagramView datagram) && Deliver(datagram))
+                {
+                    return true;
+                }
             }
-        }
 
-        return false;
+            return false;
+        }
+        finally
+        {
+            InBatch = false;
+            BatchEnded();
+        }
     }
 
     // Handles and queues one datagram; true when -Count is reached.

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using PSUdp.Engine.IPLevel;
 
 namespace PSUdp.Engine;
@@ -42,9 +43,10 @@ internal sealed class DatagramReader
             length = socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out packet);
             truncated = (flags & SocketFlags.Truncated) != 0;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
             // Windows reports a datagram larger than the buffer as an error after filling the buffer.
+            // (Linux marks truncation with MSG_TRUNC; its EMSGSIZE is an ICMP error for a datagram sent.)
             length = buffer.Length;
             truncated = true;
             packet = default;

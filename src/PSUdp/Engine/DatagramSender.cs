@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -18,6 +20,9 @@ internal sealed class DatagramSender : IDisposable
     // Read once: Socket.DualMode asks the kernel (getsockopt) on every call.
     private readonly bool dualMode;
     private readonly bool broadcast;
+    private readonly bool dontFragment;
+    private readonly IPLevel.RouteSource sources = new();
+    private readonly MulticastOutlet? outlet;
     private ReplyWait? replies;
     private IPEndPoint? lastTarget;
     private IPEndPoint? connectedTarget;
@@ -28,7 +33,20 @@ internal sealed class DatagramSender : IDisposable
         socket = UdpSocketFactory.Create(options);
         this.encoding = encoding;
         broadcast = options.Broadcast;
+        dontFragment = options.DontFragment;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        if (options.MulticastLoopback is { } loopback)
+        {
+            try
+            {
+                outlet = new MulticastOutlet(socket, options.MulticastInterfaces, loopback);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
         dualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
     }
 
@@ -44,12 +62,25 @@ internal sealed class DatagramSender : IDisposable
     /// </summary>
     internal bool ConnectToTarget { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="Send"/> when the system reported, on this call, an ICMP error that came
+    /// back for an earlier datagram (a router's time exceeded, fragmentation needed) and this
+    /// datagram was sent after all; the caller reports it and clears it.
+    /// </summary>
+    internal UdpException? EarlierFailure { get; set; }
+
     /// <summary>Waits for replies on this socket, from the address a datagram went to or from any.</summary>
     internal ReplyWait Replies => replies ??= new ReplyWait(socket, encoding);
 
     /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
     internal void CheckTarget(IPEndPoint target, int payloadLength)
     {
+        if (outlet is not null && MulticastOutlet.IsGroup(target.Address))
+        {
+            // An IPv6 group that could leave through several interfaces fails here, before anything is sent.
+            _ = outlet.InterfacesFor(target.Address);
+        }
+
         bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
         bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         if (targetIsV6 && !socketIsV6)
@@ -85,7 +116,7 @@ internal sealed class DatagramSender : IDisposable
         IPEndPoint? earlierRefusal = null;
         try
         {
-            SendOne(target, payload);
+            SendOne(target, payload, icmpErrorsRaw: true);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset)
         {
@@ -93,20 +124,23 @@ internal sealed class DatagramSender : IDisposable
             earlierRefusal = lastTarget ?? target;
             SendOne(target, payload);
         }
+        catch (SocketException e) when (IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
+        {
+            SendAfterIcmpError(e, target, payload);
+        }
 
         lastTarget = target;
         return earlierRefusal;
     }
 
-    /// <summary>The datagram <see cref="Send"/> sent, as the object a cmdlet writes.</summary>
+    /// <summary>
+    /// The datagram <see cref="Send"/> sent, as the object a cmdlet writes; its LocalAddress is
+    /// the address it really left from (a wildcard bind asks the route, see <see cref="IPLevel.RouteSource"/>).
+    /// </summary>
     internal UdpDatagram Describe(IPEndPoint target, byte[] payload)
     {
-        IPAddress local = LocalEndPoint.Address;
-        if (local.Equals(IPAddress.IPv6Any) && target.AddressFamily == AddressFamily.InterNetwork)
-        {
-            local = IPAddress.Any;
-        }
-
+        bool connected = connectedTarget is not null && (ReferenceEquals(target, connectedTarget) || target.Equals(connectedTarget));
+        IPAddress local = sources.For(target, LocalEndPoint.Address, connected ? socket : null);
         return new UdpDatagram(DatagramDirection.Sent, target, local, LocalEndPoint.Port, payload, truncated: false, encoding);
     }
 
@@ -153,7 +187,79 @@ internal sealed class DatagramSender : IDisposable
         }
     }
 
-    private void SendOne(IPEndPoint target, byte[] payload)
+    // A send failed with an ICMP error. The error queue tells whether it is this datagram's (the
+    // system knows the path MTU and refused it here: MessageTooLong) or an earlier one's that the
+    // call only reported (a router's time exceeded or fragmentation needed): then this datagram
+    // goes now, and the earlier failure is kept for the caller.
+    private void SendAfterIcmpError(SocketException e, IPEndPoint target, byte[] payload)
+    {
+        IcmpReport? local = null;
+        IcmpReport? earlier = null;
+        foreach (IcmpReport report in IcmpErrorQueue.ReadAll(socket))
+        {
+            if (report.Origin == IcmpOrigin.Local)
+            {
+                local = report;
+            }
+            else
+            {
+                earlier = report;
+            }
+        }
+
+        if (local is not null || (earlier is null && e.SocketErrorCode == SocketError.MessageSize && dontFragment))
+        {
+            int? mtu = local?.Info > 0 ? (int)local.Info : IPLevel.PathMtu.Learned(target);
+            throw IPLevel.IcmpFailures.TooLong(target, payload.Length, mtu, earlier?.Source, e);
+        }
+
+        if (earlier is null)
+        {
+            throw Load.SendFailures.From(e, target, payload.Length, broadcast);
+        }
+
+        EarlierFailure = IPLevel.IcmpFailures.From(earlier, lastTarget ?? target, 0, e);
+        try
+        {
+            SendOne(target, payload, icmpErrorsRaw: true);
+        }
+        catch (SocketException again) when (again.SocketErrorCode != SocketError.MessageSize)
+        {
+            EarlierFailure = null;
+            throw Load.SendFailures.From(again, target, payload.Length, broadcast);
+        }
+        catch (SocketException again)
+        {
+            // The earlier datagram taught the path MTU, and this one does not fit it either.
+            int? mtu = IPLevel.PathMtu.Learned(target);
+            EarlierFailure = null;
+            throw IPLevel.IcmpFailures.TooLong(target, payload.Length, mtu, earlier.Source, again);
+        }
+    }
+
+    // A datagram to a group goes out of each chosen interface in turn; any other, once. With
+    // icmpErrorsRaw, the errors an ICMP error causes stay SocketExceptions, for the caller to look
+    // at the error queue; every other failure becomes the engine's own.
+    private void SendOne(IPEndPoint target, byte[] payload, bool icmpErrorsRaw = false)
+    {
+        IReadOnlyList<MulticastInterface>? outlets = outlet is not null && MulticastOutlet.IsGroup(target.Address)
+            ? outlet.InterfacesFor(target.Address)
+            : null;
+        if (outlets is null || outlets.Count == 0)
+        {
+            SendCopy(target, payload, icmpErrorsRaw);
+            return;
+        }
+
+        AddressFamily family = Addresses.Normalize(target.Address).AddressFamily;
+        foreach (MulticastInterface way in outlets)
+        {
+            outlet!.Select(way, family);
+            SendCopy(target, payload, icmpErrorsRaw);
+        }
+    }
+
+    private void SendCopy(IPEndPoint target, byte[] payload, bool icmpErrorsRaw)
     {
         try
         {
@@ -166,7 +272,8 @@ internal sealed class DatagramSender : IDisposable
                 socket.SendTo(payload, target);
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset)
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset
+            && !(icmpErrorsRaw && IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode)))
         {
             throw Load.SendFailures.From(e, target, payload.Length, broadcast);
         }

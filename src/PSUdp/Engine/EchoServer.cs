@@ -10,8 +10,10 @@ namespace PSUdp.Engine;
 /// A listener that sends every datagram back to its sender from its own bound socket, on its
 /// receive thread, at the socket's speed; only then is the datagram queued for the consumer, so a
 /// slow pipeline never slows the echo. <see cref="EchoGuard"/> decides what is not answered.
-/// Each answer leaves from the address the datagram was sent to (<see cref="AnswerSender"/>);
-/// where that is not available (not Linux) it leaves by SendTo, from the address the route picks.
+/// Each answer leaves from the address the datagram was sent to (<see cref="AnswerSender"/>), the
+/// answers to a batch read in one system call at the batch's end; where that is not available
+/// (not Linux) each leaves by SendTo, from the address the route picks. An answer that fails in a
+/// batch has already been counted and queued; it is counted in <see cref="Refused"/> too.
 /// </summary>
 internal sealed class EchoServer : DatagramListener
 {
@@ -56,6 +58,12 @@ internal sealed class EchoServer : DatagramListener
                 answers = AnswerSender.TryCreate(Socket);
             }
 
+            if (answers is not null && InBatch)
+            {
+                answers.Add(datagram);
+                return true;
+            }
+
             if (answers is not null)
             {
                 answers.Answer(datagram);
@@ -80,6 +88,31 @@ internal sealed class EchoServer : DatagramListener
 
         return true;
     }
+
+    /// <summary>Sends the answers to the batch just handled, one system call for all of them.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    protected override void BatchEnded()
+    {
+        int failed;
+        try
+        {
+            failed = answers?.Flush() ?? 0;
+        }
+        catch (System.ObjectDisposedException)
+        {
+            return; // stopped under the batch
+        }
+
+        if (failed > 0)
+        {
+            Interlocked.Add(ref refused, failed);
+            (SocketError error, IPAddress? address, int port) = answers!.LastFailure;
+            LastRefusal = $"{(address is null ? "?" : Addresses.Format(address, port))}: {error}";
+        }
+    }
+
+    /// <summary>Send system calls the answers took (0 where they go by SendTo).</summary>
+    internal long AnswerCalls => answers?.Calls ?? 0;
 
     /// <summary>Frees the answering sender's memory once the loop is over.</summary>
     protected override void LoopEnded() => answers?.Dispose();

@@ -41,14 +41,13 @@ internal sealed class ReplyWait
         IPAddress expected = Addresses.Normalize(target.Address);
         var clock = Stopwatch.StartNew();
         int got = 0;
+        UdpDatagram? firstOther = null;
+        int others = 0;
         while (got < count)
         {
             if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
             {
-                string what = count == 1 ? "No reply" : $"{got} of {count} replies";
-                throw new UdpException(UdpErrorKind.ReplyTimeout,
-                    $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds.",
-                    Addresses.Format(target), setting: UdpSetting.ReplyTimeout);
+                throw Timeout(target, count, got, timeout, firstOther, others);
             }
 
             UdpDatagram? reply;
@@ -61,6 +60,12 @@ internal sealed class ReplyWait
                 throw new UdpException(UdpErrorKind.PortUnreachable,
                     $"{Addresses.Format(target)} answered ICMP port unreachable: nothing listens on UDP port {target.Port} there.",
                     Addresses.Format(target), e);
+            }
+            catch (SocketException e) when (IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
+            {
+                // An ICMP error for the datagram (a router's time exceeded, fragmentation needed):
+                // the error queue says which, and who sent it.
+                throw IPLevel.IcmpFailures.FromQueue(socket, target, 0, e) ?? Load.SendFailures.From(e, target, 0);
             }
 
             if (reply is null)
@@ -75,9 +80,28 @@ internal sealed class ReplyWait
             }
             else
             {
+                firstOther ??= reply;
+                others++;
                 fromOtherAddresses?.Add(reply);
             }
         }
+    }
+
+    // ReplyTimeout; when datagrams came from other addresses, it says which (the first) and that
+    // they were not taken as replies, rather than suggest that nothing answered.
+    private static UdpException Timeout(IPEndPoint target, int count, int got, TimeSpan timeout, UdpDatagram? firstOther, int others)
+    {
+        string what = count == 1 ? "No reply" : $"{got} of {count} replies";
+        string message = $"{what} came from {Addresses.Format(target)} within {timeout.TotalSeconds:0.###} seconds.";
+        if (firstOther is null)
+        {
+            return new UdpException(UdpErrorKind.ReplyTimeout, message, Addresses.Format(target), setting: UdpSetting.ReplyTimeout);
+        }
+
+        string more = others > 1 ? $" ({others:N0} datagrams from other addresses in all)" : string.Empty;
+        return new UdpException(UdpErrorKind.ReplyTimeout,
+            $"{message} A datagram did come from {Addresses.Format(firstOther.RemoteAddress, firstOther.RemotePort)}{more}, which is not the address it was sent to, so it was not taken as the reply.",
+            Addresses.Format(target), setting: UdpSetting.ReplyFromOtherAddress);
     }
 
     /// <summary>
@@ -101,7 +125,7 @@ internal sealed class ReplyWait
             {
                 reply = TryRead(remaining);
             }
-            catch (SocketException e) when (IsRefusal(e))
+            catch (SocketException e) when (IsRefusal(e) || IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
             {
                 continue;
             }

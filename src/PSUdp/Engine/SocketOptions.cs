@@ -1,4 +1,7 @@
+using System;
+using System.Collections.Generic;
 using System.Net;
+using PSUdp.Engine.Multicast;
 
 namespace PSUdp.Engine;
 
@@ -22,6 +25,15 @@ internal sealed class SocketOptions
 
     /// <summary>The interface what is sent must leave through (SO_BINDTODEVICE on Linux), or null.</summary>
     public string? Device { get; set; }
+
+    /// <summary>The interfaces a datagram to a multicast group leaves through, one copy each; empty for the system's choice.</summary>
+    public IReadOnlyList<MulticastInterface> MulticastInterfaces { get; set; } = Array.Empty<MulticastInterface>();
+
+    /// <summary>
+    /// Whether this host hears its own datagrams to groups (IP_MULTICAST_LOOP); null leaves the
+    /// socket as the system makes it (on) and leaves <see cref="MulticastInterfaces"/> unused.
+    /// </summary>
+    public bool? MulticastLoopback { get; set; }
 
     /// <summary>The kernel's receive buffer for the socket in bytes (SO_RCVBUF); 0 keeps the system's default.</summary>
     public int KernelReceiveBufferSize { get; set; }

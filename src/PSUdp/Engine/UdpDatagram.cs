@@ -112,6 +112,9 @@ public sealed partial class UdpDatagram
     /// <summary>The payload as upper-case hexadecimal digits, two per byte.</summary>
     public string Hex => hex ??= HexFormat.ToHex(payload);
 
+    /// <summary>For a reply that PSUdp waited for: the time from sending the request to the reply's arrival; else null.</summary>
+    public TimeSpan? RoundTripTime { get; internal set; }
+
     /// <summary>The remote endpoint, the direction and the length, as in a log line.</summary>
     public override string ToString()
     {

@@ -62,6 +62,12 @@ public enum UdpErrorKind
     /// <summary>A DSCP name is not known.</summary>
     InvalidDscp,
 
+    /// <summary>A router on the way answered ICMP time exceeded: the TTL (hop limit) ran out before the target.</summary>
+    TimeExceeded,
+
+    /// <summary>A router or firewall on the way answered ICMP administratively prohibited.</summary>
+    AdministrativelyProhibited,
+
     /// <summary>An address given as a multicast group is not one (IPv4 224.0.0.0/4, IPv6 ff00::/8).</summary>
     NotMulticastGroup,
 
@@ -70,6 +76,9 @@ public enum UdpErrorKind
 
     /// <summary>An IPv6 group could leave through several interfaces, and none was named.</summary>
     AmbiguousMulticastInterface,
+
+    /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
+    UnknownProbe,
 }
 
 /// <summary>
@@ -132,4 +141,13 @@ internal enum UdpSetting
 
     /// <summary>The socket may not send to broadcast addresses (SocketOptions.Broadcast is off).</summary>
     Broadcast,
+
+    /// <summary>The TTL (SocketOptions.TimeToLive) ran out on the way; a larger one reaches further.</summary>
+    TimeToLive,
+
+    /// <summary>Don't-fragment (SocketOptions.DontFragment) is on and the datagram does not fit the path.</summary>
+    DontFragment,
+
+    /// <summary>A reply wait ran out of time, and datagrams came from another address than the target's.</summary>
+    ReplyFromOtherAddress,
 }

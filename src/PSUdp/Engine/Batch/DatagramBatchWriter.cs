@@ -74,7 +74,7 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
         }
 
         int want = Math.Min(count, Capacity);
-        int sent = sendmmsg(handle, messages, (uint)want, 0);
+        int sent = IPLevel.LinuxNative.sendmmsg(handle, messages, (uint)want, 0);
         if (sent < 0)
         {
             throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastWin32Error()));
@@ -124,6 +124,4 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
         }
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int sendmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags);
 }

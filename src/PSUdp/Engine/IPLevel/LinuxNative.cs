@@ -94,6 +94,9 @@ internal static unsafe class LinuxNative
     internal static extern IntPtr sendmsg(SafeHandle socket, MessageHeader* message, int flags);
 
     [DllImport("libc", SetLastError = true)]
+    internal static extern int sendmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags);
+
+    [DllImport("libc", SetLastError = true)]
     internal static extern int setsockopt(SafeHandle socket, int level, int name, void* value, uint length);
 
     [DllImport("libc", SetLastError = true)]

@@ -90,6 +90,34 @@ internal static unsafe class IcmpErrorQueue
     }
 
     /// <summary>
+    /// What a socket call that failed with <paramref name="error"/> learnt from the network: the
+    /// queued report for <paramref name="target"/> (or, when none names it, the latest one), the
+    /// whole queue read so that the socket's pending error is cleared; where there is no error
+    /// queue, what the error code alone says. Null when the failure was not the network's answer.
+    /// </summary>
+    internal static IcmpReport? Explain(Socket socket, SocketError error, IPEndPoint? target)
+    {
+        if (!IsAvailable)
+        {
+            return FromSocketError(error, target);
+        }
+
+        IcmpReport? latest = null;
+        IcmpReport? forTarget = null;
+        foreach (IcmpReport report in ReadAll(socket))
+        {
+            latest = report;
+            if (target is not null && report.OriginalDestination is { } destination
+                && destination.Port == target.Port && destination.Address.Equals(Addresses.Normalize(target.Address)))
+            {
+                forTarget = report;
+            }
+        }
+
+        return forTarget ?? latest;
+    }
+
+    /// <summary>
     /// What a failed socket call alone says, where no error queue tells more: ECONNREFUSED
     /// (Windows: WSAECONNRESET) is port unreachable, the rest by their names. Null for errors
     /// that are not about the network's answer.

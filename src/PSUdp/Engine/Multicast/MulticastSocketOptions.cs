@@ -71,22 +71,29 @@ internal static class MulticastSocketOptions
     /// The interface IPv4 multicast leaves through, by index (IP_MULTICAST_IF with struct
     /// ip_mreqn; Linux reads a plain 4-byte value as an address, not an index).
     /// </summary>
-    internal static void SetIPv4SendInterface(Socket socket, int interfaceIndex)
+    /// <returns>null, or the system's reason for refusing.</returns>
+    internal static string? SetIPv4SendInterface(Socket socket, int interfaceIndex)
     {
         if (!IsLinux)
         {
             // Windows takes the index in network byte order in place of an address.
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
-            return;
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
+                return null;
+            }
+            catch (SocketException e)
+            {
+                return e.Message;
+            }
         }
 
         // struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; }
         var request = new byte[12];
         BitConverter.GetBytes(interfaceIndex).CopyTo(request, 8);
-        if (setsockopt(Descriptor(socket), SolIP, IPMulticastIf, request, (uint)request.Length) != 0)
-        {
-            throw new SocketException(Marshal.GetLastWin32Error());
-        }
+        return setsockopt(Descriptor(socket), SolIP, IPMulticastIf, request, (uint)request.Length) == 0
+            ? null
+            : new Win32Exception(Marshal.GetLastWin32Error()).Message;
     }
 
     private static string? SetSource(Socket socket, int option, IPAddress group, IPAddress source, int interfaceIndex)

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net;
+using System.Threading;
+
+namespace PSUdp.Engine.Probes;
+
+/// <summary>
+/// Spaces the probes sent to each host so that its ICMP rate limit does not turn closed ports into
+/// silence. Linux answers a host with at most a burst of 6 ICMP errors and then one per
+/// net.ipv4.icmp_ratelimit (1000 ms) per destination, and sends loopback errors without limit;
+/// this mirrors that: a bucket of <see cref="Burst"/> sends per host, refilled one per
+/// <see cref="Interval"/>, and no limit for loopback addresses.
+/// </summary>
+internal sealed class HostPacer
+{
+    private readonly Dictionary<IPAddress, Bucket> buckets = new();
+
+    internal HostPacer(int burst = 6, TimeSpan? interval = null)
+    {
+        Burst = burst;
+        Interval = interval ?? TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>Sends a host may take at once.</summary>
+    internal int Burst { get; }
+
+    /// <summary>The time that earns a host one more send.</summary>
+    internal TimeSpan Interval { get; }
+
+    /// <summary>Blocks until one more datagram may go to <paramref name="address"/>; throws OperationCanceledException when cancelled.</summary>
+    internal void Wait(IPAddress address, CancellationToken token)
+    {
+        if (IPAddress.IsLoopback(address) || Burst <= 0)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            TimeSpan wait;
+            lock (buckets)
+            {
+                if (!buckets.TryGetValue(address, out Bucket? bucket))
+                {
+                    bucket = new Bucket { Tokens = Burst, Updated = Stopwatch.GetTimestamp() };
+                    buckets[address] = bucket;
+                }
+
+                long now = Stopwatch.GetTimestamp();
+                double earned = (now - bucket.Updated) / (double)Stopwatch.Frequency / Interval.TotalSeconds;
+                bucket.Tokens = Math.Min(Burst, bucket.Tokens + earned);
+                bucket.Updated = now;
+                if (bucket.Tokens >= 1)
+                {
+                    bucket.Tokens -= 1;
+                    return;
+                }
+
+                wait = TimeSpan.FromSeconds((1 - bucket.Tokens) * Interval.TotalSeconds);
+            }
+
+            // Short sleeps, so that Ctrl+C is seen within a tenth of a second.
+            token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(100, wait.TotalMilliseconds))));
+        }
+    }
+
+    private sealed class Bucket
+    {
+        internal double Tokens;
+        internal long Updated;
+    }
+}

@@ -1,0 +1,244 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Threading;
+
+namespace PSUdp.Engine.Probes;
+
+/// <summary>One host and port to probe, with what to send.</summary>
+internal sealed class ProbeTarget
+{
+    internal ProbeTarget(string computerName, IPEndPoint endPoint, ProbePayload payload)
+    {
+        ComputerName = computerName;
+        EndPoint = endPoint;
+        Payload = payload;
+    }
+
+    internal string ComputerName { get; }
+
+    internal IPEndPoint EndPoint { get; }
+
+    internal ProbePayload Payload { get; }
+}
+
+/// <summary>
+/// Probes one target on a socket of its own: a verdict after up to 1 + retries attempts, or a
+/// series of probes with a summary. What it finds goes to <c>emit</c>: <see cref="UdpProbeResult"/>s
+/// and a <see cref="UdpProbeSummary"/>.
+/// </summary>
+internal static class PortProber
+{
+    /// <summary>nmap's verdict for one target: the first reply (Open) or ICMP error (Closed, Filtered) ends it; silence after every attempt is OpenOrFiltered.</summary>
+    internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
+    {
+        ProbePayload payload = target.Payload;
+        var session = new ProbeKey(0, NewNonce());
+        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
+        long ticks = Ticks(settings.Timeout);
+        var sentAt = new List<long>();
+        for (int attempt = 0; attempt <= settings.Retries; attempt++)
+        {
+            settings.Pacer.Wait(target.EndPoint.Address, token);
+            byte[] bytes = payload.Build(attempt, session.WithId((ushort)attempt), target.EndPoint);
+            sentAt.Add(socket.Send(bytes, out IcmpReport? earlier));
+            if (earlier is not null)
+            {
+                emit(IcmpResult(target, payload, attempt + 1, earlier, null, null));
+                return;
+            }
+
+            if (socket.Wait(sentAt[attempt] + ticks, token) is not { } answer)
+            {
+                continue;
+            }
+
+            if (answer.Icmp is { } icmp)
+            {
+                emit(IcmpResult(target, payload, attempt + 1, icmp, RoundTrip(sentAt[attempt], answer.At), null));
+                return;
+            }
+
+            UdpDatagram reply = answer.Reply!;
+            ProbeAnswer? recognised = payload.Read(reply.Payload, session, out _);
+            // A reply to an earlier attempt, when the protocol says which: its own round trip.
+            int answered = recognised?.Id is { } id && id < sentAt.Count ? id : attempt;
+            reply.RoundTripTime = RoundTrip(sentAt[answered], answer.At);
+            emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, attempt + 1,
+                reply, reply.RoundTripTime, recognised is not null, recognised?.Summary));
+            return;
+        }
+
+        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, payload.Name, settings.Retries + 1));
+    }
+
+    /// <summary>
+    /// A ping-like series of <see cref="ProbeSettings.Count"/> probes, one per interval, each
+    /// matched to its reply by the id the protocol repeats; then the summary.
+    /// </summary>
+    internal static void Series(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
+    {
+        ProbePayload payload = target.Payload;
+        var session = new ProbeKey(0, NewNonce());
+        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
+        int count = settings.Count;
+        long timeout = Ticks(settings.Timeout);
+        long interval = Ticks(settings.Interval);
+        long[] sentAt = new long[count];
+        var state = new byte[count]; // 0 waiting, 1 answered, 2 lost (timed out), 3 refused, 4 answered late
+        var roundTrips = new SortedDictionary<int, TimeSpan>();
+        int sent = 0, duplicates = 0, reordered = 0, late = 0, refused = 0, highest = -1, settled = 0;
+        IcmpReport? lastIcmp = null;
+        long start = Stopwatch.GetTimestamp();
+        while (settled < count)
+        {
+            token.ThrowIfCancellationRequested();
+            long now = Stopwatch.GetTimestamp();
+            if (sent < count && now >= start + (sent * interval))
+            {
+                settings.Pacer.Wait(target.EndPoint.Address, token);
+                sentAt[sent] = socket.Send(payload.Build(0, session.WithId((ushort)sent), target.EndPoint), out IcmpReport? earlier);
+                sent++;
+                if (earlier is not null)
+                {
+                    Refuse(sent - 2, earlier);
+                }
+
+                continue;
+            }
+
+            // Probes whose time is up are lost.
+            for (int i = settled; i < sent; i++)
+            {
+                if (state[i] == 0 && now > sentAt[i] + timeout)
+                {
+                    state[i] = 2;
+                    if (settings.Detailed)
+                    {
+                        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, payload.Name, 1, sequence: i));
+                    }
+                }
+            }
+
+            while (settled < sent && state[settled] != 0)
+            {
+                settled++;
+            }
+
+            if (settled >= count)
+            {
+                break;
+            }
+
+            long nextSend = sent < count ? start + (sent * interval) : long.MaxValue;
+            long nextLoss = settled < sent ? sentAt[settled] + timeout + 1 : long.MaxValue;
+            long until = Math.Min(nextSend, nextLoss);
+            if (until == long.MaxValue || socket.Wait(until, token) is not { } answer)
+            {
+                continue;
+            }
+
+            if (answer.Icmp is { } icmp)
+            {
+                Refuse(sent - 1, icmp); // the error names no sequence: it is taken as the answer to the latest probe
+                continue;
+            }
+
+            UdpDatagram reply = answer.Reply!;
+            if (payload.Read(reply.Payload, session, out _) is not { Id: { } id } recognised)
+            {
+                continue; // not an answer to this series
+            }
+
+            int sequence = Sequence(id, sent);
+            if (sequence < 0)
+            {
+                continue;
+            }
+
+            if (state[sequence] is 1 or 3 or 4)
+            {
+                duplicates++;
+                continue;
+            }
+
+            if (state[sequence] == 2)
+            {
+                late++;
+                state[sequence] = 4;
+                continue;
+            }
+
+            TimeSpan roundTrip = RoundTrip(sentAt[sequence], answer.At);
+            reply.RoundTripTime = roundTrip;
+
+            state[sequence] = 1;
+            roundTrips[sequence] = roundTrip;
+            if (sequence < highest)
+            {
+                reordered++;
+            }
+
+            highest = Math.Max(highest, sequence);
+            if (settings.Detailed)
+            {
+                emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, 1,
+                    reply, roundTrip, true, recognised.Summary, sequence: sequence));
+            }
+        }
+
+        // In the order the probes were sent, which jitter's "successive" means.
+        emit(new UdpProbeSummary(target.ComputerName, target.EndPoint, payload.Name, sent, new List<TimeSpan>(roundTrips.Values),
+            duplicates, reordered, late, refused, lastIcmp));
+
+        void Refuse(int sequence, IcmpReport icmp)
+        {
+            lastIcmp = icmp;
+            if (sequence < 0 || state[sequence] != 0)
+            {
+                return;
+            }
+
+            state[sequence] = 3;
+            refused++;
+            if (settings.Detailed)
+            {
+                emit(IcmpResult(target, payload, 1, icmp, RoundTrip(sentAt[sequence], Stopwatch.GetTimestamp()), sequence));
+            }
+        }
+    }
+
+    // The latest sequence sent whose low 16 bits are the id (a series longer than 65,536 reuses ids).
+    private static int Sequence(ushort id, int sent)
+    {
+        int candidate = ((sent - 1) & ~0xFFFF) | id;
+        if (candidate >= sent)
+        {
+            candidate -= 0x10000;
+        }
+
+        return candidate;
+    }
+
+    private static UdpProbeResult IcmpResult(ProbeTarget target, ProbePayload payload, int attempts, IcmpReport icmp, TimeSpan? roundTrip, int? sequence) =>
+        new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
+            roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
+
+    private static TimeSpan RoundTrip(long sentAt, long at) =>
+        TimeSpan.FromTicks((long)((at - sentAt) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static ulong NewNonce()
+    {
+        byte[] bytes = new byte[8];
+        using (var random = RandomNumberGenerator.Create())
+        {
+            random.GetBytes(bytes);
+        }
+
+        return BitConverter.ToUInt64(bytes, 0);
+    }
+}

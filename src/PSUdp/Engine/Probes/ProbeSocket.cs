@@ -1,0 +1,127 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+
+namespace PSUdp.Engine.Probes;
+
+/// <summary>
+/// One socket of its own for probing one host and port: each ICMP error on it is about that
+/// target, and a reply from anywhere else is ignored. Its waits wake every tenth of a second to
+/// look at the cancellation token.
+/// </summary>
+internal sealed class ProbeSocket : IDisposable
+{
+    private const int WakeMilliseconds = 100;
+
+    private readonly Socket socket;
+    private readonly DatagramReader reader;
+    private readonly IPEndPoint target;
+    private readonly IPAddress targetAddress;
+    private readonly bool anyPort;
+    private readonly Encoding encoding;
+
+    internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding)
+    {
+        var own = new SocketOptions
+        {
+            LocalAddress = options.LocalAddress,
+            LocalPort = options.LocalPort,
+            Family = options.LocalAddress is null
+                ? (target.AddressFamily == AddressFamily.InterNetworkV6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.IPv4)
+                : options.Family,
+            Device = options.Device,
+            TimeToLive = options.TimeToLive,
+            Dscp = options.Dscp,
+            DontFragment = options.DontFragment,
+        };
+        socket = UdpSocketFactory.Create(own);
+        reader = new DatagramReader(socket);
+        this.target = target;
+        targetAddress = Addresses.Normalize(target.Address);
+        anyPort = answersFromAnotherPort;
+        this.encoding = encoding;
+    }
+
+    /// <summary>Sends one datagram and returns when it left (Stopwatch ticks); an ICMP error pending from an earlier one comes back in <paramref name="earlier"/>.</summary>
+    internal long Send(byte[] payload, out IcmpReport? earlier)
+    {
+        earlier = null;
+        for (int tries = 0; ; tries++)
+        {
+            long sentAt = Stopwatch.GetTimestamp();
+            try
+            {
+                socket.SendTo(payload, target);
+                return sentAt;
+            }
+            catch (SocketException e) when (tries == 0 && (IcmpErrorQueue.IsAvailable || e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+                && IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
+            {
+                // The system reports an ICMP error for an earlier datagram on the next call; that call consumed it.
+                earlier = report;
+            }
+            catch (SocketException e)
+            {
+                throw Load.SendFailures.From(e, target, payload.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="deadline"/> (Stopwatch ticks) for a reply from the target or an
+    /// ICMP error; null when neither came. Throws OperationCanceledException when cancelled.
+    /// </summary>
+    internal ProbeEvent? Wait(long deadline, CancellationToken token)
+    {
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            long left = deadline - Stopwatch.GetTimestamp();
+            if (left <= 0)
+            {
+                return null;
+            }
+
+            int ms = (int)Math.Ceiling(Math.Min(WakeMilliseconds, left * 1000.0 / Stopwatch.Frequency));
+            socket.ReceiveTimeout = Math.Max(1, ms);
+            try
+            {
+                DatagramView view = reader.Read();
+                long at = Stopwatch.GetTimestamp();
+                if (view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
+                {
+                    return new ProbeEvent(view.ToDatagram(encoding), null, at);
+                }
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+            }
+            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
+            {
+                return new ProbeEvent(null, report, Stopwatch.GetTimestamp());
+            }
+        }
+    }
+
+    public void Dispose() => socket.Dispose();
+}
+
+/// <summary>What came back for a probe: a reply or an ICMP error, and when (Stopwatch ticks).</summary>
+internal sealed class ProbeEvent
+{
+    internal ProbeEvent(UdpDatagram? reply, IcmpReport? icmp, long at)
+    {
+        Reply = reply;
+        Icmp = icmp;
+        At = at;
+    }
+
+    internal UdpDatagram? Reply { get; }
+
+    internal IcmpReport? Icmp { get; }
+
+    internal long At { get; }
+}

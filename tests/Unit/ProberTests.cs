@@ -1,0 +1,254 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using PSUdp.Engine;
+using PSUdp.Engine.Probes;
+using Xunit;
+
+namespace PSUdp.Tests;
+
+public class ProberTests
+{
+    private static ProbeSettings Fast(int count = 0) => new()
+    {
+        Timeout = TimeSpan.FromMilliseconds(300),
+        Count = count,
+        Interval = TimeSpan.FromMilliseconds(20),
+    };
+
+    private static List<object> Run(ProbeSettings settings, params ProbeTarget[] targets)
+    {
+        using var sweep = new ProbeSweep(targets, settings);
+        sweep.Start();
+        return sweep.Results(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token, TimeSpan.FromMilliseconds(100))
+            .Where(r => r is not null).Cast<object>().ToList();
+    }
+
+    private static ProbeTarget Target(IPAddress address, int port, ProbePayload? payload = null) =>
+        new(address.ToString(), new IPEndPoint(address, port), payload ?? ProbePayload.ForPort(port));
+
+    // An echo peer on its own thread: answers every datagram, except those <paramref name="drop"/> picks.
+    private static (Socket Socket, Thread Thread) Echo(IPAddress address, Func<int, bool>? drop = null, Func<int, int>? delayMs = null)
+    {
+        Socket socket = Loopback.Bind(address);
+        socket.ReceiveTimeout = 0;
+        var thread = new Thread(() =>
+        {
+            int n = 0;
+            try
+            {
+                while (true)
+                {
+                    byte[] request = socket.ReceiveOne(out EndPoint from);
+                    int i = n++;
+                    if (drop?.Invoke(i) == true)
+                    {
+                        continue;
+                    }
+
+                    if (delayMs?.Invoke(i) is int ms and > 0)
+                    {
+                        Thread.Sleep(ms);
+                    }
+
+                    socket.SendTo(request, from);
+                }
+            }
+            catch (Exception)
+            {
+                // closed by the test
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        return (socket, thread);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", 3, 3)]
+    [InlineData("::1", 1, 4)]
+    public void AClosedPortIsClosed_WithTheIcmpEvidence(string address, int type, int code)
+    {
+        IPAddress loopback = IPAddress.Parse(address);
+        int port = Loopback.ClosedPort(loopback);
+        var result = Assert.IsType<UdpProbeResult>(Run(Fast(), Target(loopback, port)).Single());
+        Assert.Equal(UdpVerdict.Closed, result.Verdict);
+        Assert.Equal("port-unreach", result.Reason);
+        Assert.Equal(type, result.IcmpType);
+        Assert.Equal(code, result.IcmpCode);
+        Assert.Equal(loopback, result.IcmpSource);
+        Assert.Equal(1, result.Attempts);
+        Assert.NotNull(result.RoundTripTime);
+        Assert.Equal("Empty", result.Probe);
+    }
+
+    [Fact]
+    public void AnEchoIsOpen_AndItsProbeRecognised()
+    {
+        var (socket, thread) = Echo(IPAddress.Loopback);
+        using (socket)
+        {
+            int port = socket.EndPoint().Port;
+            var result = Assert.IsType<UdpProbeResult>(Run(Fast(), Target(IPAddress.Loopback, port, ProbePayload.Of(new EchoProbe()))).Single());
+            Assert.Equal(UdpVerdict.Open, result.Verdict);
+            Assert.Equal("udp-response", result.Reason);
+            Assert.True(result.Recognized);
+            Assert.Equal("echo of the probe", result.Answer);
+            Assert.Equal(port, result.Reply!.RemotePort);
+            Assert.Equal(result.RoundTripTime, result.Reply.RoundTripTime);
+            Assert.True(result.RoundTripTime > TimeSpan.Zero);
+            Assert.Null(result.Icmp);
+        }
+    }
+
+    [Fact]
+    public void AnUnrecognisedReplyIsStillOpen()
+    {
+        var (socket, _) = Echo(IPAddress.Loopback);
+        using (socket)
+        {
+            var result = (UdpProbeResult)Run(Fast(), Target(IPAddress.Loopback, socket.EndPoint().Port, ProbePayload.Of(new DnsProbe()))).Single();
+            Assert.Equal(UdpVerdict.Open, result.Verdict);
+            Assert.False(result.Recognized); // an echoed query is not a DNS answer
+            Assert.Contains("not recognised as Dns", result.Evidence);
+        }
+    }
+
+    [Fact]
+    public void SilenceIsOpenOrFiltered_AfterEveryRetry()
+    {
+        using Socket silent = Loopback.Bind(IPAddress.Loopback);
+        var result = (UdpProbeResult)Run(Fast(), Target(IPAddress.Loopback, silent.EndPoint().Port)).Single();
+        Assert.Equal(UdpVerdict.OpenOrFiltered, result.Verdict);
+        Assert.Equal("no-response", result.Reason);
+        Assert.Equal(3, result.Attempts);
+        Assert.Equal(3, CountWaiting(silent)); // three empty datagrams
+    }
+
+    private static int CountWaiting(Socket socket)
+    {
+        socket.ReceiveTimeout = 200;
+        int n = 0;
+        try
+        {
+            while (true)
+            {
+                socket.ReceiveOne(out _);
+                n++;
+            }
+        }
+        catch (SocketException)
+        {
+            return n;
+        }
+    }
+
+    [Fact]
+    public void ResultsComeInTheOrderTheTargetsWereGiven()
+    {
+        var (echo, _) = Echo(IPAddress.Loopback, delayMs: _ => 150);
+        using Socket silent = Loopback.Bind(IPAddress.Loopback);
+        using (echo)
+        {
+            ProbeTarget[] targets =
+            {
+                Target(IPAddress.Loopback, silent.EndPoint().Port),
+                Target(IPAddress.Loopback, echo.EndPoint().Port, ProbePayload.Of(new EchoProbe())),
+                Target(IPAddress.Loopback, Loopback.ClosedPort()),
+            };
+            List<object> results = Run(Fast(), targets);
+            Assert.Equal(new[] { UdpVerdict.OpenOrFiltered, UdpVerdict.Open, UdpVerdict.Closed },
+                results.Cast<UdpProbeResult>().Select(r => r.Verdict));
+            Assert.Equal(targets.Select(t => t.EndPoint.Port), results.Cast<UdpProbeResult>().Select(r => r.Port));
+        }
+    }
+
+    [Fact]
+    public void ASeriesCountsLossAndRoundTrips_AgainstAnEchoThatDropsEveryFourth()
+    {
+        var (echo, _) = Echo(IPAddress.Loopback, drop: i => i % 4 == 3, delayMs: _ => 20);
+        using (echo)
+        {
+            ProbeSettings settings = Fast(count: 12);
+            settings.Detailed = true;
+            settings.Interval = TimeSpan.FromMilliseconds(50);
+            List<object> results = Run(settings, Target(IPAddress.Loopback, echo.EndPoint().Port, ProbePayload.Of(new EchoProbe())));
+            var summary = Assert.IsType<UdpProbeSummary>(results.Last());
+            Assert.Equal(12, summary.Sent);
+            Assert.Equal(9, summary.Received);
+            Assert.Equal(25.0, summary.LossPercent);
+            Assert.Equal(0, summary.Duplicates);
+            Assert.InRange(summary.Minimum!.Value.TotalMilliseconds, 15, 1000);
+            Assert.True(summary.Minimum <= summary.P50 && summary.P50 <= summary.P90 && summary.P90 <= summary.P99 && summary.P99 <= summary.Maximum);
+            Assert.Equal(UdpVerdict.Open, summary.Verdict);
+            var detail = results.OfType<UdpProbeResult>().ToList();
+            Assert.Equal(12, detail.Count);
+            Assert.Equal(new[] { 3, 7, 11 }, detail.Where(r => r.Verdict == UdpVerdict.OpenOrFiltered).Select(r => r.Sequence!.Value).OrderBy(s => s));
+        }
+    }
+
+    [Fact]
+    public void ASeriesToAClosedPortIsClosed()
+    {
+        ProbeSettings settings = Fast(count: 3);
+        var summary = (UdpProbeSummary)Run(settings, Target(IPAddress.Loopback, Loopback.ClosedPort(), ProbePayload.Of(new EchoProbe()))).Single();
+        Assert.Equal(UdpVerdict.Closed, summary.Verdict);
+        Assert.Equal(0, summary.Received);
+        Assert.Equal(3, summary.Refused);
+        Assert.Null(summary.Average);
+    }
+
+    [Fact]
+    public void StatisticsFollowTheirDefinitions()
+    {
+        var rtts = new[] { 10, 30, 20, 40 }.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList();
+        var s = new UdpProbeSummary("h", new IPEndPoint(IPAddress.Loopback, 7), "Echo", 5, rtts, 1, 1, 0, 0, null);
+        Assert.Equal(20.0, s.LossPercent);
+        Assert.Equal(25, s.Average!.Value.TotalMilliseconds);
+        Assert.Equal(Math.Sqrt(125), s.StandardDeviation!.Value.TotalMilliseconds, 3);
+        Assert.Equal((20 + 10 + 20) / 3.0, s.Jitter!.Value.TotalMilliseconds, 3);
+        Assert.Equal(20, s.P50!.Value.TotalMilliseconds);
+        Assert.Equal(40, s.P90!.Value.TotalMilliseconds);
+        Assert.Equal(40, s.P99!.Value.TotalMilliseconds);
+    }
+
+    [Fact]
+    public void StoppingASweepEndsItAtOnce()
+    {
+        using Socket silent = Loopback.Bind(IPAddress.Loopback);
+        var targets = Enumerable.Range(0, 200).Select(_ => Target(IPAddress.Loopback, silent.EndPoint().Port)).ToArray();
+        var settings = Fast();
+        settings.Timeout = TimeSpan.FromSeconds(5);
+        var sweep = new ProbeSweep(targets, settings);
+        sweep.Start();
+        Thread.Sleep(200);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        sweep.Dispose();
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void APacerLetsABurstThroughAndThenSpacesTheRest()
+    {
+        var pacer = new HostPacer(burst: 3, interval: TimeSpan.FromMilliseconds(200));
+        var address = IPAddress.Parse("198.51.100.12");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 3; i++)
+        {
+            pacer.Wait(address, CancellationToken.None);
+        }
+
+        Assert.True(clock.ElapsedMilliseconds < 150);
+        pacer.Wait(address, CancellationToken.None);
+        Assert.True(clock.ElapsedMilliseconds >= 150);
+        clock.Restart();
+        for (int i = 0; i < 10; i++)
+        {
+            pacer.Wait(IPAddress.Loopback, CancellationToken.None); // loopback: no limit
+        }
+
+        Assert.True(clock.ElapsedMilliseconds < 150);
+    }
+}
