@@ -178,6 +178,24 @@ Describe 'Send-UdpDatagram' {
                 Should -Throw -ErrorId 'PortUnreachable,PSUdp.Commands.SendUdpDatagramCommand'
         }
 
+        It 'gives each reply its RoundTripTime' {
+            $echo = Start-PythonPeer 'udp_echo_server.py' @('--host', '127.0.0.1', '--port', '0', '--count', '1', '--timeout', '10')
+            $reply = Send-UdpDatagram -ComputerName 127.0.0.1 -Port $echo.Port -Message 'rtt' -WaitForReply
+            Stop-PythonPeer $echo | Out-Null
+            $reply.RoundTripTime | Should -BeOfType [timespan]
+            $reply.RoundTripTime | Should -BeGreaterThan ([timespan]::Zero)
+        }
+
+        It 'puts the ICMP evidence on PortUnreachable: type 3, code 3, from the host' {
+            $port = Get-ClosedUdpPort
+            $e = { Send-UdpDatagram -ComputerName 127.0.0.1 -Port $port -Message 'x' -WaitForReply -ErrorAction Stop } |
+                Should -Throw -ErrorId 'PortUnreachable,PSUdp.Commands.SendUdpDatagramCommand' -PassThru
+            $e.Exception.Icmp.Type | Should -Be 3
+            $e.Exception.Icmp.Code | Should -Be 3
+            "$($e.Exception.Icmp.Source)" | Should -Be '127.0.0.1'
+            $e.Exception.Icmp.OriginalDestination.Port | Should -Be $port
+        }
+
         It 'fails with ReplyTimeout when the peer stays silent' {
             $peer = New-TestPeer
             try {

@@ -154,7 +154,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
         // A broadcast waits for every host: without -Count, until the timeout.
         int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
         int got = 0;
-        foreach (UdpDatagram reply in sender.Replies.FromAnyAddress(most, TimeSpan.FromSeconds(TimeoutSeconds), StopToken))
+        foreach (UdpDatagram reply in sender.Replies.FromAnyAddress(most, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt))
         {
             got++;
             WriteObject(reply);

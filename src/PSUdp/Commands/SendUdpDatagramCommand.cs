@@ -215,7 +215,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         bool timedOut = false;
         try
         {
-            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses))
+            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses, sender.LastSentAt))
             {
                 WriteObject(reply);
             }
@@ -240,7 +240,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     {
         int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
         var hosts = new HashSet<IPAddress>();
-        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken))
+        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt))
         {
             if (hosts.Add(reply.RemoteAddress))
             {

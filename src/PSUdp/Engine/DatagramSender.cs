@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
@@ -62,6 +63,9 @@ internal sealed class DatagramSender : IDisposable
     /// </summary>
     internal bool ConnectToTarget { get; set; }
 
+    /// <summary>When <see cref="Send"/> last sent (Stopwatch ticks): where a reply's round trip starts.</summary>
+    internal long LastSentAt { get; private set; }
+
     /// <summary>
     /// Set by <see cref="Send"/> when the system reported, on this call, an ICMP error that came
     /// back for an earlier datagram (a router's time exceeded, fragmentation needed) and this
@@ -113,6 +117,7 @@ internal sealed class DatagramSender : IDisposable
     internal IPEndPoint? Send(IPEndPoint target, byte[] payload)
     {
         CheckTarget(target, payload.Length);
+        LastSentAt = Stopwatch.GetTimestamp();
         IPEndPoint? earlierRefusal = null;
         try
         {

@@ -35,11 +35,19 @@ internal sealed class ReplyWait
     /// in time. Datagrams from any other address are not replies; they go to
     /// <paramref name="fromOtherAddresses"/>, so the caller can say that they came.
     /// </summary>
+    /// <remarks>
+    /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
+    /// the start of the wait when it is 0. An ICMP error (from the error queue where the system
+    /// has one) becomes the failure it means, with the report on the exception
+    /// (<see cref="IPLevel.IcmpFailures.From"/>); one about a datagram to another endpoint (an
+    /// earlier one of the pipeline) does not end the wait.
+    /// </remarks>
     internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
-        ICollection<UdpDatagram>? fromOtherAddresses = null)
+        ICollection<UdpDatagram>? fromOtherAddresses = null, long sentAt = 0)
     {
         IPAddress expected = Addresses.Normalize(target.Address);
         var clock = Stopwatch.StartNew();
+        long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
         int got = 0;
         UdpDatagram? firstOther = null;
         int others = 0;
@@ -53,19 +61,17 @@ internal sealed class ReplyWait
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining);
+                reply = TryRead(remaining, since);
             }
-            catch (SocketException e) when (IsRefusal(e))
+            catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target)
+                ?? IcmpErrorQueue.FromSocketError(e.SocketErrorCode, target)) is { } icmp)
             {
-                throw new UdpException(UdpErrorKind.PortUnreachable,
-                    $"{Addresses.Format(target)} answered ICMP port unreachable: nothing listens on UDP port {target.Port} there.",
-                    Addresses.Format(target), e);
-            }
-            catch (SocketException e) when (IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
-            {
-                // An ICMP error for the datagram (a router's time exceeded, fragmentation needed):
-                // the error queue says which, and who sent it.
-                throw IPLevel.IcmpFailures.FromQueue(socket, target, 0, e) ?? Load.SendFailures.From(e, target, 0);
+                if (IPLevel.IcmpFailures.IsAboutAnother(icmp, target))
+                {
+                    continue;
+                }
+
+                throw IPLevel.IcmpFailures.From(icmp, target, 0, e);
             }
 
             if (reply is null)
@@ -109,9 +115,10 @@ internal sealed class ReplyWait
     /// <paramref name="most"/> came. ICMP refusals are ignored: one host's closed port says
     /// nothing about the others.
     /// </summary>
-    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token)
+    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token, long sentAt = 0)
     {
         var clock = Stopwatch.StartNew();
+        long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
         int got = 0;
         while (got < most)
         {
@@ -123,10 +130,12 @@ internal sealed class ReplyWait
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining);
+                reply = TryRead(remaining, since);
             }
-            catch (SocketException e) when (IsRefusal(e) || IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
+            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e)
+                || IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
             {
+                // One host's ICMP error says nothing about the others (Explain read the error queue, which clears it).
                 continue;
             }
 
@@ -147,12 +156,14 @@ internal sealed class ReplyWait
     }
 
     // One read of at most the wake interval; null when nothing came in that time.
-    private UdpDatagram? TryRead(TimeSpan remaining)
+    private UdpDatagram? TryRead(TimeSpan remaining, long since)
     {
         socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)));
         try
         {
-            return reader.Read().ToDatagram(encoding);
+            UdpDatagram reply = reader.Read().ToDatagram(encoding);
+            reply.RoundTripTime = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - since) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            return reply;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
         {

@@ -77,6 +77,18 @@ public enum UdpErrorKind
     /// <summary>An IPv6 group could leave through several interfaces, and none was named.</summary>
     AmbiguousMulticastInterface,
 
+    /// <summary>A capture file cannot be opened, read or written.</summary>
+    CaptureFileFailed,
+
+    /// <summary>A capture file's format or link type does not fit what is asked of it (appending).</summary>
+    CaptureFormatMismatch,
+
+    /// <summary>A capture file ends in the middle of a record; its offset is in the message.</summary>
+    CaptureTruncated,
+
+    /// <summary>A capture file is damaged or is not a pcap or pcapng file; the offset is in the message.</summary>
+    CaptureCorrupt,
+
     /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
     UnknownProbe,
 }
@@ -89,13 +101,14 @@ public enum UdpErrorKind
 public sealed class UdpException : Exception
 {
     internal UdpException(UdpErrorKind kind, string message, object? target = null, Exception? inner = null,
-        UdpSetting setting = UdpSetting.None, string? family = null)
+        UdpSetting setting = UdpSetting.None, string? family = null, IcmpReport? icmp = null)
         : base(message, inner)
     {
         Kind = kind;
         Target = target;
         Setting = setting;
         Family = family;
+        Icmp = icmp;
     }
 
     /// <summary>What went wrong; also the PowerShell error id.</summary>
@@ -103,6 +116,9 @@ public sealed class UdpException : Exception
 
     /// <summary>The value the failure is about: a host name, an endpoint, a port.</summary>
     public object? Target { get; }
+
+    /// <summary>The ICMP error behind the failure (type, code, the address that sent it), when an ICMP message caused it; else null.</summary>
+    public IcmpReport? Icmp { get; }
 
     /// <summary>Which of the caller's engine settings the failure turns on, for advice in the caller's terms.</summary>
     internal UdpSetting Setting { get; }
@@ -112,7 +128,7 @@ public sealed class UdpException : Exception
 
     /// <summary>The same failure with advice appended to its message.</summary>
     internal UdpException WithAdvice(string advice) =>
-        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family);
+        advice.Length == 0 ? this : new UdpException(Kind, $"{Message} {advice}", Target, InnerException, Setting, Family, Icmp);
 }
 
 /// <summary>The engine setting a failure turns on; the cmdlets name the parameter behind it.</summary>
@@ -150,4 +166,10 @@ internal enum UdpSetting
 
     /// <summary>A reply wait ran out of time, and datagrams came from another address than the target's.</summary>
     ReplyFromOtherAddress,
+
+    /// <summary>A multicast source (MulticastRequest.Sources) is not a unicast address, or has no group of its family.</summary>
+    MulticastSource,
+
+    /// <summary>A multicast group cannot arrive at the bound local address (another family).</summary>
+    MulticastLocalAddress,
 }

@@ -46,28 +46,33 @@ internal static class IcmpFailures
         {
             case IcmpKind.FragmentationNeeded:
                 int? mtu = report.Info > 0 ? (int)report.Info : PathMtu.Learned(target);
-                return TooLong(target, length, mtu, report.Origin == IcmpOrigin.Local ? null : report.Source, cause);
+                return TooLong(target, length, mtu, report.Origin == IcmpOrigin.Local ? null : report.Source, cause, report);
             case IcmpKind.TimeExceeded:
                 return new UdpException(UdpErrorKind.TimeExceeded,
                     $"The datagram to {endPoint} ran out of hops on the way: {report.Description}{from}. The time to live was used up before it reached the target.",
-                    endPoint, cause, setting: UdpSetting.TimeToLive);
+                    endPoint, cause, setting: UdpSetting.TimeToLive, icmp: report);
             case IcmpKind.PortUnreachable:
                 return new UdpException(UdpErrorKind.PortUnreachable,
-                    $"{endPoint} answered ICMP port unreachable{from}: nothing listens on UDP port {target.Port} there.", endPoint, cause);
+                    $"{endPoint} answered ICMP port unreachable{from}: nothing listens on UDP port {target.Port} there.", endPoint, cause, icmp: report);
             case IcmpKind.AdministrativelyProhibited:
                 return new UdpException(UdpErrorKind.AdministrativelyProhibited,
-                    $"Something on the way to {endPoint} refused the datagram: {report.Description}{from}.", endPoint, cause);
+                    $"Something on the way to {endPoint} refused the datagram: {report.Description}{from}.", endPoint, cause, icmp: report);
             default:
                 return new UdpException(UdpErrorKind.NetworkUnreachable,
-                    $"{endPoint} cannot be reached: {report.Description}{from}.", endPoint, cause);
+                    $"{endPoint} cannot be reached: {report.Description}{from}.", endPoint, cause, icmp: report);
         }
     }
+
+    /// <summary>True when <paramref name="report"/> is about a datagram to another endpoint than <paramref name="target"/> (an earlier one of a pipeline).</summary>
+    internal static bool IsAboutAnother(IcmpReport report, IPEndPoint target) =>
+        report.OriginalDestination is { } destination
+        && (destination.Port != target.Port || !destination.Address.Equals(Addresses.Normalize(target.Address)));
 
     /// <summary>
     /// MessageTooLong: the datagram is larger than the path allows; names the path MTU the system
     /// learned (and who reported it) and the largest payload that fits.
     /// </summary>
-    internal static UdpException TooLong(IPEndPoint target, int length, int? mtu, IPAddress? reportedBy, SocketException? cause = null)
+    internal static UdpException TooLong(IPEndPoint target, int length, int? mtu, IPAddress? reportedBy, SocketException? cause = null, IcmpReport? report = null)
     {
         string endPoint = Addresses.Format(target);
         string what = length > 0 ? $"A {length:N0}-byte datagram" : "A datagram";
@@ -77,6 +82,6 @@ internal static class IcmpFailures
             : " the system does not tell the path MTU";
         return new UdpException(UdpErrorKind.MessageTooLong,
             $"{what} to {endPoint} is too large for the path and may not be fragmented:{path}.",
-            endPoint, cause, setting: UdpSetting.DontFragment);
+            endPoint, cause, setting: UdpSetting.DontFragment, icmp: report);
     }
 }
