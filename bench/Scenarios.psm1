@@ -356,9 +356,9 @@ function Invoke-CaptureRun {
         $run.Value = $received.Result.delivered / [Math]::Max($received.Result.end - $sent.Result.start, 1e-6)
         $run.DroppedByPSUdp = $received.Result.dropped
         $run.DroppedByKernel = $after.RcvbufErrors - $before.RcvbufErrors
-        $run.PeakWorkingSetMiB = $received.Result.peakWorkingSet / 1MB
-        $run.WorkingSetMiB = $received.Result.workingSetBefore / 1MB
-        $run.Extra['peak MiB'] = $run.PeakWorkingSetMiB
+        # In Extra, not PeakWorkingSetMiB, which the summary reads as the Memory scenario's.
+        $run.Extra['peak MiB'] = $received.Result.peakWorkingSet / 1MB
+        $run.Extra['idle MiB'] = $received.Result.workingSetBefore / 1MB
         $run.Extra['file MiB'] = $received.Result.fileBytes / 1MB
     }
     $run
