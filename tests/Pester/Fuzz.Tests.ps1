@@ -60,6 +60,10 @@ Describe 'random parameter values through each cmdlet' {
             Datagram          = @(@($aDatagram), @($null, 'not a datagram'))
             ReceiveBufferSize = @(@(4096, 1MB), @(0, -1, 10, 'x'))
             MaximumRate       = @(@(0, 1, 1000), @(-1, 'x', $null))
+            # Export-UdpDatagram and Import-UdpDatagram: files in the test drive only.
+            Path              = @(@("$TestDrive/fuzz.pcap", "$TestDrive/fuzz.pcapng", "$TestDrive/fuzz.json"), @('', $null, "$TestDrive/none/x.pcap", "$TestDrive/fuzz.txt", "$TestDrive/*.nothing"))
+            InputObject       = @(@($aDatagram), @($null, 'not a datagram', 42))
+            Format            = @(@('Pcapng', 'Pcap', 'Json'), @('x', $null, 7))
         }
         $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 

@@ -135,6 +135,60 @@ Describe 'Datagrams that travel' {
         }
     }
 
+    Context 'JSON' {
+        BeforeAll {
+            $json = Join-Path $TestDrive 'datagrams.json'
+            $Live | Export-UdpDatagram -Path $json
+            $text = Get-Content -Raw $json
+            $objects = @($text | ConvertFrom-Json -DateKind String)
+        }
+
+        It 'Export-UdpDatagram writes one object per datagram: addresses as text, enums as names' {
+            $objects.Count | Should -Be $Live.Count
+            for ($i = 0; $i -lt $Live.Count; $i++) {
+                $objects[$i].RemoteAddress | Should -BeOfType [string]
+                $objects[$i].RemoteAddress | Should -BeExactly "$($Live[$i].RemoteAddress)"
+                $objects[$i].LocalAddress | Should -BeExactly "$($Live[$i].LocalAddress)"
+                $objects[$i].RemotePort | Should -Be $Live[$i].RemotePort
+                $objects[$i].Direction | Should -BeExactly "$($Live[$i].Direction)"
+                $objects[$i].Truncated | Should -BeFalse
+                $objects[$i].Text | Should -BeExactly $Live[$i].Text
+            }
+        }
+
+        It 'times in ISO 8601 with the sub-second part, to the 100 ns' {
+            for ($i = 0; $i -lt $Live.Count; $i++) {
+                $objects[$i].Timestamp | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}[+-]\d\d:\d\d$'
+                [DateTimeOffset]::Parse($objects[$i].Timestamp, [cultureinfo]::InvariantCulture) | Should -Be $Live[$i].Timestamp
+            }
+        }
+
+        It 'the payload once, as Hex' {
+            $objects[0].PSObject.Properties.Name | Should -Not -Contain 'Payload'
+            $objects[0].PSObject.Properties.Name | Should -Not -Contain 'TimestampText'
+            for ($i = 0; $i -lt $Live.Count; $i++) { $objects[$i].Hex | Should -BeExactly $Live[$i].Hex }
+            ([regex]::Matches($text, '"Hex"')).Count | Should -Be $Live.Count
+        }
+
+        It 'deserialized datagrams and -Append give the same objects in one array' {
+            $both = Join-Path $TestDrive 'both.json'
+            ConvertTo-Remoted $Live | Export-UdpDatagram -Path $both
+            $Live | Export-UdpDatagram -Path $both -Append
+            $back = @(Get-Content -Raw $both | ConvertFrom-Json -DateKind String)
+            $back.Count | Should -Be (2 * $Live.Count)
+            # All but InterfaceName, which a live datagram reads from the interface index of its host.
+            ($back | Select-Object * -ExcludeProperty InterfaceName | ConvertTo-Json -Compress) |
+                Should -BeExactly (@($objects + $objects) | Select-Object * -ExcludeProperty InterfaceName | ConvertTo-Json -Compress)
+            $back[0].InterfaceName | Should -BeNullOrEmpty
+        }
+
+        It 'why not ConvertTo-Json: it writes each address as an object and the payload twice' {
+            $plain = $Live[0] | ConvertTo-Json | ConvertFrom-Json
+            $plain.RemoteAddress | Should -Not -BeOfType [string]
+            $plain.Payload.Count | Should -Be $Live[0].Length
+        }
+    }
+
     Context 'CSV' {
         It 'a file written under <Writer> is read back under <Reader> to the 100 ns' -ForEach @(
             @{ Writer = 'de-DE'; Reader = 'en-US' }

@@ -77,6 +77,18 @@ public enum UdpErrorKind
     /// <summary>An IPv6 group could leave through several interfaces, and none was named.</summary>
     AmbiguousMulticastInterface,
 
+    /// <summary>A capture file cannot be opened, read or written.</summary>
+    CaptureFileFailed,
+
+    /// <summary>A capture file's format or link type does not fit what is asked of it (appending).</summary>
+    CaptureFormatMismatch,
+
+    /// <summary>A capture file ends in the middle of a record; its offset is in the message.</summary>
+    CaptureTruncated,
+
+    /// <summary>A capture file is damaged or is not a pcap or pcapng file; the offset is in the message.</summary>
+    CaptureCorrupt,
+
     /// <summary>Test-UdpConnection has no protocol probe of that name.</summary>
     UnknownProbe,
 }
@@ -154,4 +166,10 @@ internal enum UdpSetting
 
     /// <summary>A reply wait ran out of time, and datagrams came from another address than the target's.</summary>
     ReplyFromOtherAddress,
+
+    /// <summary>A multicast source (MulticastRequest.Sources) is not a unicast address, or has no group of its family.</summary>
+    MulticastSource,
+
+    /// <summary>A multicast group cannot arrive at the bound local address (another family).</summary>
+    MulticastLocalAddress,
 }
