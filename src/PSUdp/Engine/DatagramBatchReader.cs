@@ -80,6 +80,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     /// <summary>The most datagrams one <see cref="Read"/> returns.</summary>
     internal int Capacity { get; }
 
+    /// <summary>True when the kernel counts this socket's drops for the reader (SO_RXQ_OVFL is on).</summary>
+    internal bool CountsKernelDrops { get; private set; }
+
     /// <summary>
     /// Datagrams the kernel dropped on this socket before they could be read (its buffer was
     /// full), as of the last datagram read (SO_RXQ_OVFL); see <see cref="ReadKernelDropped"/>.
@@ -139,9 +142,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         }
 
         SetOption(handle, SolSocket, SoTimestampNs);
-        SetOption(handle, SolSocket, SoRxqOvfl);
+        bool countsDrops = SetOption(handle, SolSocket, SoRxqOvfl);
 
-        return new DatagramBatchReader(socket, handle, bufferLength, capacity);
+        return new DatagramBatchReader(socket, handle, bufferLength, capacity) { CountsKernelDrops = countsDrops };
     }
 
     /// <summary>
