@@ -97,9 +97,16 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     {
         uint* info = stackalloc uint[MemInfoVars];
         uint size = sizeof(uint) * MemInfoVars;
-        if (getsockopt(handle, SolSocket, SoMemInfo, info, &size) == 0 && size > MemInfoDrops * sizeof(uint))
+        try
         {
-            KernelDropped = Math.Max(KernelDropped, info[MemInfoDrops]);
+            if (getsockopt(handle, SolSocket, SoMemInfo, info, &size) == 0 && size > MemInfoDrops * sizeof(uint))
+            {
+                KernelDropped = Math.Max(KernelDropped, info[MemInfoDrops]);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed by Stop: the last count read stands.
         }
 
         return KernelDropped;
