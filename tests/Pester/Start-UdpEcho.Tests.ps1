@@ -98,7 +98,8 @@ Describe 'Start-UdpEcho' {
             Send-UdpDatagram 127.0.0.1 $echo.LocalPort 'one' -WaitForReply | Out-Null
             $echo | Wait-Job -Timeout 10 | Out-Null
             $echo.State | Should -Be 'Completed'
-            $echo.StatusMessage | Should -Be '1 echoed, 0 refused, 0 dropped'
+            $kernel = if ($IsLinux -and $env:PSUDP_FORCE_PORTABLE -ne '1') { ', 0 dropped by the system' } else { '' }
+            $echo.StatusMessage | Should -Be "1 echoed, 0 refused, 0 dropped$kernel"
         }
         finally { $echo | Remove-Job -Force }
     }
