@@ -17,23 +17,30 @@ Describe 'the caller stops' {
         Get-OpenSocketCount | Should -BeLessOrEqual $before
     }
 
-    It 'Ctrl+C while waiting for a reply returns within a second' {
+    It 'Ctrl+C while <Phase> returns within a second' -ForEach @(
+        @{ Phase = 'waiting for a reply'; Script = "Send-UdpDatagram 127.0.0.1 {0} 'x' -WaitForReply -TimeoutSeconds 30" }
+        @{ Phase = 'sending a long pipeline'; Script = '1..10000000 | Send-UdpDatagram 127.0.0.1 {0}' }
+    ) {
         $peer = New-TestPeer
         try {
-            $script = "Send-UdpDatagram 127.0.0.1 $($peer.LocalEndPoint.Port) 'x' -WaitForReply -TimeoutSeconds 30"
-            Measure-Stop $script { $peer.Available -gt 0 } | Should -BeLessThan 1
+            $peer.ReceiveBufferSize = 1MB
+            Measure-Stop ($Script -f $peer.LocalEndPoint.Port) { $peer.Available -gt 0 } | Should -BeLessThan 1
         }
         finally { $peer.Dispose() }
     }
 
-    It 'Ctrl+C while sending a long pipeline returns within a second' {
-        $peer = New-TestPeer
+    It 'Ctrl+C during a Test-UdpConnection sweep of 1,000 ports returns within a second and leaves no socket open' {
+        # 64 ports that stay silent (each waits 5 s per attempt) ahead of 936 closed ones: the sweep is busy when stopped.
+        $silent = @(1..64 | ForEach-Object { New-TestPeer })
         try {
-            $peer.ReceiveBufferSize = 1MB
-            $script = "1..10000000 | Send-UdpDatagram 127.0.0.1 $($peer.LocalEndPoint.Port)"
-            Measure-Stop $script { $peer.Available -gt 0 } | Should -BeLessThan 1
+            $closed = @(1..936 | ForEach-Object { Get-ClosedUdpPort })
+            $ports = @($silent | ForEach-Object { $_.LocalEndPoint.Port }) + $closed
+            $before = Get-OpenSocketCount
+            $script = "Test-UdpConnection -ComputerName 127.0.0.1 -Port $($ports -join ',') -Hex 00 -TimeoutSeconds 5"
+            Measure-Stop $script { @($silent | Where-Object Available -GT 0).Count -ge 32 } | Should -BeLessThan 1
+            Get-OpenSocketCount | Should -BeLessOrEqual $before
         }
-        finally { $peer.Dispose() }
+        finally { $silent | ForEach-Object Dispose }
     }
 
     It 'Ctrl+C while resolving names returns within a second' {
