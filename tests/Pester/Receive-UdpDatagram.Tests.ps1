@@ -12,13 +12,14 @@ Describe 'Receive-UdpDatagram' {
         $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; Count = 2; LocalAddress = '127.0.0.1' }
         try {
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            # The first runspace loads the module: on a loaded machine that alone can take seconds.
+            Wait-Until { -not (Test-UdpPortFree $port) } -Seconds 60 | Should -BeTrue
             Send-UdpDatagram 127.0.0.1 $port 'first'
-            Wait-Until { $receiver.Output.Count -ge 1 } | Should -BeTrue
+            Wait-Until { $receiver.Output.Count -ge 1 } -Seconds 30 | Should -BeTrue
             $receiver.Handle.IsCompleted | Should -BeFalse
             $receiver.Output[0].Text | Should -BeExactly 'first'
             Send-UdpDatagram 127.0.0.1 $port 'second'
-            Wait-Until { $receiver.Handle.IsCompleted } | Should -BeTrue
+            Wait-Until { $receiver.Handle.IsCompleted } -Seconds 30 | Should -BeTrue
             $receiver.Output.Count | Should -Be 2
         }
         finally { $receiver.PowerShell.Dispose() }
