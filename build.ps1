@@ -8,7 +8,11 @@
     tools/PSUdp.build.ps1, which names the task order:
 
       Build (default)  compile in Release, assemble output/PSUdp/<version>/, run the loopback demo
-      Test             Build without the demo, unit tests (xunit), then Pester in a fresh pwsh
+      Assemble         compile and assemble output/PSUdp/<version>/ (manifest, dll, format file, help)
+      Demo             Assemble, then run the loopback demo (tools/Demo.ps1) in a fresh pwsh
+      Test             Build without the demo, unit tests (xunit), then Pester in a fresh pwsh: all
+                       files, then the listener, echo and fault files again with PSUDP_FORCE_PORTABLE=1
+                       (the receive path and socket options of systems other than Linux)
       Package          a .nupkg of the module in output/
       Clean            remove output/ and the build folders
 

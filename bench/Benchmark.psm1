@@ -474,7 +474,7 @@ function Get-Median([double[]] $Values) {
 function Format-Figure {
     param($Value, [string] $Unit, [switch] $Bare)
     if ($null -eq $Value) { return 'n/a' }
-    $number = if ($Unit -eq 'MiB') { '{0:N1}' -f $Value } else { '{0:N0}' -f $Value }
+    $number = if ($Unit -eq 'MiB' -or $Unit -eq 'us') { '{0:N1}' -f $Value } elseif ($Unit -eq 's') { '{0:N2}' -f $Value } else { '{0:N0}' -f $Value }
     if ($Bare) { $number } elseif ($Unit -in 'ms', 'MiB') { "$number $Unit" } else { "$number $Unit" }
 }
 

@@ -21,7 +21,7 @@
                      -PassThru: one payload of -Size bytes many times; the rate is the summary's
       Multicast      Receive-UdpDatagram -MulticastGroup -Group -InterfaceName lo -Count N | Measure-Object
       ProbeSweep     Test-UdpConnection -ComputerName 127.0.0.1 -Port <-Ports lo-hi>; the verdicts go to -OutFile
-      ProbeSeries    Test-UdpConnection -ComputerName 127.0.0.1 -Port P -Count N -IntervalSeconds 0
+      ProbeSeries    Test-UdpConnection -ComputerName 127.0.0.1 -Port P -Probe Echo -Count N -IntervalSeconds 0.001
       Export         Receive-UdpDatagram -Count N | Export-UdpDatagram -Path <-OutFile>
       Import         Import-UdpDatagram -Path <-OutFile> | Measure-Object
       FloorWrite     PowerShell's own floor for the listeners: a compiled cmdlet (Add-Type) that writes
@@ -219,10 +219,11 @@ switch ($Scenario) {
         $verdicts = [ordered]@{}
         foreach ($result in $results) { $verdicts["$($result.Port)"] = "$($result.Verdict)" }
         $verdicts | ConvertTo-Json -Compress | Set-Content -Path $OutFile
-        foreach ($group in $results | Group-Object { "$($_.Verdict)" }) { $extra["verdict$($group.Name)"] = $group.Count }
+        foreach ($verdict in $results | Group-Object { "$($_.Verdict)" }) { $extra["verdict$($verdict.Name)"] = $verdict.Count }
     }
     'ProbeSeries' {
-        $summary = Test-UdpConnection -ComputerName 127.0.0.1 -Port $Port -Count $Count -IntervalSeconds 0 -WarningAction SilentlyContinue
+        # 1 ms apart: one probe outstanding on loopback, as the C# echo client keeps (-IntervalSeconds 0 sends them all at once).
+        $summary = Test-UdpConnection -ComputerName 127.0.0.1 -Port $Port -Probe Echo -Count $Count -IntervalSeconds 0.001 -WarningAction SilentlyContinue
         $delivered = $summary.Received
         $dropped = 0
         $extra.lost = $summary.Lost

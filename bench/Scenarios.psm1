@@ -233,10 +233,13 @@ function Invoke-ProbeSweepRun {
         $scan = Complete-BenchProcess (Start-BenchProcess @($nmap.Source, '-sU', '-T4', '-n', '-Pn', '-p', "$first-$last", '127.0.0.1', '-oX', '-')) 600 -Kill:$false
         $nmapRun.Value = $clock.Elapsed.TotalSeconds
         $nmapVerdicts = @{}
+        # XPath: the DOCTYPE is also a node named nmaprun, which property access would find first.
         $xml = [xml]$scan.Output
-        $extra = $xml.nmaprun.host.ports.extraports
-        foreach ($port in $first..$last) { $nmapVerdicts[$port] = if ($extra) { $script:NmapVerdict[@($extra)[0].state] } else { 'Closed' } }
-        foreach ($port in @($xml.nmaprun.host.ports.port)) { if ($port) { $nmapVerdicts[[int]$port.portid] = $script:NmapVerdict[$port.state.state] } }
+        $extra = $xml.SelectSingleNode('/nmaprun/host/ports/extraports')
+        foreach ($port in $first..$last) { $nmapVerdicts[$port] = if ($extra) { $script:NmapVerdict[$extra.GetAttribute('state')] } else { 'Closed' } }
+        foreach ($port in $xml.SelectNodes('/nmaprun/host/ports/port')) {
+            $nmapVerdicts[[int]$port.GetAttribute('portid')] = $script:NmapVerdict[$port.SelectSingleNode('state').GetAttribute('state')]
+        }
         foreach ($group in $nmapVerdicts.Values | Group-Object) { $nmapRun.Extra[$group.Name] = $group.Count }
         $nmapRun
 
@@ -262,7 +265,7 @@ function Invoke-ProbeSweepRun {
 function Invoke-ProbeSeriesRun {
     param([int] $Count)
     $case = '{0:N0} round trips to the C# echo server' -f $Count
-    $name = "Test-UdpConnection -Count $($Count.ToString('N0')) -IntervalSeconds 0"
+    $name = "Test-UdpConnection -Probe Echo -Count $($Count.ToString('N0')) -IntervalSeconds 0.001"
     if (-not (Test-PSUdpSurface 'Test-UdpConnection' 'Count', 'IntervalSeconds')) { return New-NotAvailableRun 'Probe series' $case $name 'this PSUdp has no Test-UdpConnection -Count' }
     $config = Get-BenchConfig
     foreach ($contender in @(
@@ -353,9 +356,9 @@ function Invoke-CaptureRun {
         $run.Value = $received.Result.delivered / [Math]::Max($received.Result.end - $sent.Result.start, 1e-6)
         $run.DroppedByPSUdp = $received.Result.dropped
         $run.DroppedByKernel = $after.RcvbufErrors - $before.RcvbufErrors
-        $run.PeakWorkingSetMiB = $received.Result.peakWorkingSet / 1MB
-        $run.WorkingSetMiB = $received.Result.workingSetBefore / 1MB
-        $run.Extra['peak MiB'] = $run.PeakWorkingSetMiB
+        # In Extra, not PeakWorkingSetMiB, which the summary reads as the Memory scenario's.
+        $run.Extra['peak MiB'] = $received.Result.peakWorkingSet / 1MB
+        $run.Extra['idle MiB'] = $received.Result.workingSetBefore / 1MB
         $run.Extra['file MiB'] = $received.Result.fileBytes / 1MB
     }
     $run

@@ -13,11 +13,12 @@ $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $TestPath
+# Several paths come comma-separated (a fresh pwsh's -File takes strings).
+$configuration.Run.Path = @($TestPath -split ',')
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputPath = Join-Path (Split-Path $ResultPath) 'pester.xml'
+$configuration.TestResult.OutputPath = [IO.Path]::ChangeExtension($ResultPath, '.xml')
 $configuration.Should.ErrorAction = 'Continue'
 
 # The tests run with PowerShell's default error action, as users' scripts do.

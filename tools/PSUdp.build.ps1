@@ -49,14 +49,16 @@ task Compile {
     exec { dotnet build "$Root/src/PSUdp/PSUdp.csproj" -c $Configuration --nologo -v quiet }
 }
 
-# Synopsis: Turn docs/en-US into MAML and about help.
-task Help -If { Test-Path "$Root/tools/MarkdownHelp.psm1" } {
+# Synopsis: Turn docs/en-US into MAML and about help; fails when the pages or the converter are missing.
+task Help {
+    # A module without help would pass every other task, so a missing piece stops the build here.
+    assert (Test-Path "$Root/tools/MarkdownHelp.psm1") "tools/MarkdownHelp.psm1 is missing: the help cannot be built."
+    $pages = @(Get-ChildItem "$Root/docs/en-US" -Filter '*-*.md' -ErrorAction SilentlyContinue)
+    assert ($pages.Count -gt 0) "docs/en-US has no cmdlet pages (*-*.md): the help cannot be built."
     Import-Module "$Root/tools/MarkdownHelp.psm1" -Force
     New-Item -ItemType Directory -Force "$ModuleOut/en-US" | Out-Null
-    if (Get-ChildItem "$Root/docs/en-US" -Filter '*-*.md' -ErrorAction SilentlyContinue) {
-        ConvertTo-MamlHelp -Path "$Root/docs/en-US" -OutputPath "$ModuleOut/en-US/$ModuleName.dll-Help.xml"
-    }
-    foreach ($about in Get-ChildItem "$Root/docs/en-US" -Filter 'about_*.md' -ErrorAction SilentlyContinue) {
+    ConvertTo-MamlHelp -Path "$Root/docs/en-US" -OutputPath "$ModuleOut/en-US/$ModuleName.dll-Help.xml"
+    foreach ($about in Get-ChildItem "$Root/docs/en-US" -Filter 'about_*.md') {
         ConvertTo-AboutHelp -Path $about.FullName -OutputPath "$ModuleOut/en-US/$($about.BaseName).help.txt"
     }
 }
@@ -101,13 +103,35 @@ task UnitTest {
     }
 }
 
-# Synopsis: Run the Pester tests in a fresh pwsh against the built module; counts go to the summary.
-task PesterTest {
-    $json = "$ResultsDir/pester.json"
+# Runs Pester files in a fresh pwsh and adds their counts to the summary's.
+function Invoke-PesterRun([string] $Name, [string[]] $Path) {
+    $json = "$ResultsDir/$Name.json"
     remove $json
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
-    Invoke-FreshPwsh "$Root/tools/Invoke-PesterTests.ps1" @('-PesterPath', $PesterPath, '-TestPath', "$Root/tests/Pester", '-ResultPath', $json) | Out-Null
-    $script:PesterCounts = if (Test-Path $json) { Get-Content -Raw $json | ConvertFrom-Json -AsHashtable } else { @{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Invoke-FreshPwsh "$Root/tools/Invoke-PesterTests.ps1" @('-PesterPath', $PesterPath, '-TestPath', ($Path -join ','), '-ResultPath', $json) | Out-Null
+    $counts = if (Test-Path $json) { Get-Content -Raw $json | ConvertFrom-Json -AsHashtable } else { @{ Passed = 0; Failed = 1; Skipped = 0 } }
+    if ($null -eq $script:PesterCounts) { $script:PesterCounts = @{ Passed = 0; Failed = 0; Skipped = 0 } }
+    foreach ($key in 'Passed', 'Failed', 'Skipped') { $script:PesterCounts[$key] += $counts[$key] }
+}
+
+# The files whose code differs between the Linux paths and the portable ones: they run on both.
+$PortableTestFiles = 'Receive-UdpDatagram', 'Start-UdpEcho', 'Faults' | ForEach-Object { "$Root/tests/Pester/$_.Tests.ps1" }
+
+# Synopsis: Run the Pester tests in a fresh pwsh against the built module; counts go to the summary.
+task PesterTest {
+    Invoke-PesterRun 'pester' "$Root/tests/Pester"
+}
+
+# Synopsis: Run the listener, echo and fault Pester files again on the portable paths (PSUDP_FORCE_PORTABLE=1).
+task PortablePesterTest {
+    $saved = $env:PSUDP_FORCE_PORTABLE
+    try {
+        $env:PSUDP_FORCE_PORTABLE = '1'
+        Invoke-PesterRun 'pester-portable' $PortableTestFiles
+    }
+    finally {
+        $env:PSUDP_FORCE_PORTABLE = $saved
+    }
 }
 
 # Synopsis: Print one summary line per runner and fail when anything failed.
@@ -127,7 +151,7 @@ task Summary {
 # Synopsis: Build the module and run the demo (the default).
 task Build Demo
 
-# Synopsis: Build and package the module, then run the unit and Pester tests.
-task Test Package, UnitTest, PesterTest, Summary
+# Synopsis: Build and package the module, then run the unit and Pester tests (the portable paths too).
+task Test Package, UnitTest, PesterTest, PortablePesterTest, Summary
 
 task . Build

@@ -4,21 +4,7 @@ BeforeAll {
 
     # Runs a script in a second runspace of this process and stops it as Ctrl+C would, once
     # $Ready says the phase under test has begun. Returns how long Stop took.
-    function Measure-Stop([string] $Script, [scriptblock] $Ready) {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module PSUdp; $Script")
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            while (-not (& $Ready) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-            & $Ready | Should -BeTrue -Because 'the phase under test must begin'
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Elapsed.TotalSeconds
-            $async.IsCompleted | Should -BeTrue
-        }
-        finally { $ps.Dispose() }
-    }
+    function Measure-Stop([string] $Script, [scriptblock] $Ready) { Stop-InRunspace (Start-InRunspace $Script) $Ready -Seconds 10 }
 }
 
 Describe 'the caller stops' {
@@ -94,6 +80,24 @@ Describe 'the caller stops' {
             Test-UdpPortFree $port | Should -BeTrue
         }
         finally { $job | Wait-Job -Timeout 10 | Remove-Job -Force }
+    }
+
+    It 'Remove-Job -Force while a job writes a flood ends the job, and the process goes on' {
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -AsJob
+        $flood = Start-ThreadJob { param($p) $s = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp'); $end = [DateTime]::UtcNow.AddSeconds(2); while ([DateTime]::UtcNow -lt $end) { try { $null = $s.SendTo([byte[]](1, 2), [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $p)) } catch { } }; $s.Dispose() } -ArgumentList $job.LocalPort
+        try {
+            Wait-Until { $job.Received -gt 1000 } | Should -BeTrue
+            # The job's thread is writing when its streams are disposed under it: that write is dropped.
+            $job | Remove-Job -Force
+            Get-Job -Id $job.Id -ErrorAction Ignore | Should -BeNullOrEmpty
+            Test-UdpPortFree $job.LocalPort | Should -BeTrue
+        }
+        finally { $flood | Wait-Job -Timeout 10 | Remove-Job -Force }
+        # Still alive: a second job works as the first did.
+        $again = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 1 -AsJob
+        Send-UdpDatagram 127.0.0.1 $again.LocalPort 'alive'
+        ($again | Wait-Job -Timeout 10 | Receive-Job).Text | Should -BeExactly 'alive'
+        $again | Remove-Job
     }
 
     It 'Stop-Job frees the port at once' {

@@ -6,6 +6,7 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module PSUdp
     Import-Module "$PSScriptRoot/../../tools/MarkdownHelp.psm1" -Force
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
     $docs = Join-Path $PSScriptRoot '../../docs/en-US'
     $common = [System.Management.Automation.Cmdlet]::CommonParameters
 }
@@ -105,12 +106,11 @@ Describe 'the examples of <Name> run' -ForEach $cmdlets {
 
     It '<Title>' -ForEach $examples {
         $code = $Code -replace '-Port [1-9]\d*', "-Port $port"
-        $ps = [powershell]::Create()
+        $run = Start-InRunspace "Set-Location '$TestDrive'; $code"
+        $ps = $run.PowerShell
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Set-Location '$TestDrive'; $code")
-            $async = $ps.BeginInvoke()
-            $async.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'an example must end by itself'
-            $null = $ps.EndInvoke($async)
+            Wait-InRunspace $run 30 | Should -BeTrue -Because 'an example must end by itself'
+            $null = $ps.EndInvoke($run.Handle)
             foreach ($record in $ps.Streams.Error) {
                 # An example may show an error on purpose; it then names the error in its text.
                 $id = ($record.FullyQualifiedErrorId -split ',')[0]

@@ -65,9 +65,9 @@ $d = $job | Wait-Job -Timeout 10 | Receive-Job
 '{0}|{1}|{2}|{3}' -f ($null -eq $d.TimeToLive), ($null -eq $d.Dscp), ($null -eq $d.Ecn), $d.Text
 $job | Remove-Job -Force
 '@
-        $env:PSUDP_PORTABLE = '1'
+        $env:PSUDP_FORCE_PORTABLE = '1'
         try { $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script }
-        finally { Remove-Item Env:PSUDP_PORTABLE }
+        finally { Remove-Item Env:PSUDP_FORCE_PORTABLE }
         "$out".Trim() | Should -Be 'True|True|True|x'
     }
 }

@@ -6,6 +6,7 @@
 
 BeforeAll {
     Import-Module "$PSScriptRoot/../../tools/MarkdownHelp.psm1" -Force
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
 
     $docs = New-Item -ItemType Directory "$TestDrive/docs"
     Set-Content -LiteralPath "$docs/Get-MamlSample.md" -Value @'
@@ -425,8 +426,7 @@ Import-Module "$ModuleBase/MamlSample.psd1"
     About = Get-Help about_MamlSample | Out-String -Width 250
 } | ConvertTo-Json
 '@
-        $process = [Environment]::ProcessPath
-        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
+        $pwsh = @(Get-PwshCommand)
         $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', "$TestDrive/ShowHelp.ps1",
             '-Source', "$TestDrive/GetMamlSample.cs", '-ModuleBase', "$TestDrive/MamlSample", '-MamlFile', $mamlFile.FullName, '-AboutFile', $aboutFile.FullName)
         $output = & $pwsh[0] @arguments 2>&1 | Out-String

@@ -187,7 +187,7 @@ Describe 'Sending to a group on lo' {
         finally { $echoes | Remove-Job -Force }
     }
 
-    It 'the examples of the help pages that multicast on lo run' -ForEach @(
+    It 'the example of <Name> that multicasts on lo runs: <Title>' -ForEach @(
         foreach ($name in 'Receive-UdpDatagram', 'Start-UdpEcho', 'Send-UdpDatagram') {
             Import-Module "$PSScriptRoot/../../tools/MarkdownHelp.psm1" -Force
             foreach ($example in (Read-MarkdownHelp -Path "$PSScriptRoot/../../docs/en-US/$name.md").Examples) {
@@ -219,19 +219,20 @@ Describe 'Bad multicast input: a clear error, nothing joined, no socket left' {
     }
 
     It '<Cmdlet>: <Case>' -ForEach @(
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup'; Advice = '-MulticastGroup' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'a multicast source'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '239.9.9.9' }; Id = 'InvalidTarget'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound'; Advice = 'nosuch0' }
     ) {
         $arguments = $Arguments
         $fqid = "$Id,$(if ($Cmdlet -eq 'Start-UdpEcho') { $E } else { $R })"
         $err = Assert-Refused { & $Cmdlet -Port 0 -TimeoutSeconds 0.1 @arguments } $fqid
-        "$err" | Should -Not -BeNullOrEmpty
+        "$err" | Should -Match ([regex]::Escape($Advice)) -Because 'the message says what to do'
     }
 
     It 'Send-UdpDatagram: an interface that does not exist' {
@@ -270,12 +271,16 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         function Start-Listener([string[]] $HostNames, [string] $Arguments, [string] $Cmdlet = 'Receive-UdpDatagram') {
             $started = [ordered]@{}
             foreach ($n in $HostNames) {
-                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text }; 'STATE ' + `$j.State"
+                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text; 'ARRIVED ' + `$_.InterfaceName + ' ' + `$_.TimeToLive }; 'STATE ' + `$j.State"
             }
             foreach ($n in $HostNames) { Wait-TestPeerListening $started[$n] -TimeoutSeconds 60 | Should -Be $port }
             $started
         }
-        function Receive-Listener($Process) { @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60 | Where-Object { $_ -like 'GOT *' }) }
+        # The GOT lines; every line (ARRIVED: interface and TTL) stays in $script:ListenerLines.
+        function Receive-Listener($Process) {
+            $script:ListenerLines = @(Receive-TestProcessOutput $Process -Wait -TimeoutSeconds 60)
+            @($script:ListenerLines | Where-Object { $_ -like 'GOT *' })
+        }
 
         # Whether the bridge forwards the group to a host's port (its snooping table).
         function Test-Forwarded([string] $HostName, [string] $Group) {
@@ -314,7 +319,9 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         $captures = [ordered]@{ b = Start-Capture 'b' $group; d = Start-Capture 'd' $group; e = Start-Capture 'e' $group }
         Send-Python 'a' $group 'to the group'
         Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group to the group"
+        $script:ListenerLines | Should -Contain 'ARRIVED eth0 1' -Because 'InterfaceName is where it arrived, and a group gets TTL 1'
         Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group to the group"
+        $script:ListenerLines | Should -Contain 'ARRIVED eth0 1'
         Stop-Capture $captures.b $group | Should -Be 1 -Because 'the capture works: B, a member, sees it'
         Stop-Capture $captures.d $group | Should -Be 0 -Because 'D never joined'
         Stop-Capture $captures.e $group | Should -Be 0 -Because 'E, behind the second bridge, never joined'
@@ -329,20 +336,24 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from A"
     }
 
-    It 'after B stops, its membership is gone and the bridge no longer forwards the group to it' {
-        $group = '239.1.2.5'
+    It 'after B stops, its membership of <Group> is gone and the bridge no longer forwards the group to it' -ForEach @{ Group = '239.1.2.5' }, @{ Group = 'ff15::1:6' } {
+        $group = $Group
+        $from = if ($group -like '*:*') { $a.LinkLocalAddress } else { $a.Address }
         $b = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
         $c = Start-Listener 'c' "-MulticastGroup $group -InterfaceName eth0 -Count 2 -TimeoutSeconds 40"
         Wait-Forwarded 'b', 'c' $group
         Get-Membership 'b' $group | Should -Not -BeNullOrEmpty
         Send-Python 'a' $group 'first'
-        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group first"
+        Receive-Listener $b['b'] | Should -BeLike "GOT $from* $group first"
         Get-Membership 'b' $group | Should -BeNullOrEmpty -Because 'B left the group when -Count ended it'
         Wait-Forwarded 'b' $group -Forwarded $false
         Test-Forwarded 'c' $group | Should -BeTrue -Because 'C is still a member'
         $capture = Start-Capture 'b' $group
         Send-Python 'a' $group 'second'
-        Receive-Listener $c['c'] | Should -Be "GOT $($a.Address) $group first", "GOT $($a.Address) $group second"
+        $got = Receive-Listener $c['c']
+        $got.Count | Should -Be 2
+        $got[0] | Should -BeLike "GOT $from* $group first"
+        $got[1] | Should -BeLike "GOT $from* $group second"
         Stop-Capture $capture $group | Should -Be 0 -Because 'the leave was processed'
     }
 
@@ -368,15 +379,18 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         Receive-Listener $b['b'] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group from A"
     }
 
-    It 'the echo in B answers a datagram to its group from B''s unicast address, to A''s' {
-        $group = '239.1.2.7'
+    It 'the echo in B answers a datagram to <Group> from B''s unicast address, to A''s' -ForEach @{ Group = '239.1.2.7' }, @{ Group = 'ff15::1:7' } {
+        $group = $Group
+        $v6 = $group -like '*:*'
+        $from = if ($v6) { $a.LinkLocalAddress } else { $a.Address }
+        $bAddress = if ($v6) { $domain.GetHost('b').LinkLocalAddress } else { $domain.GetHost('b').Address }
         $echo = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30" 'Start-UdpEcho'
         Wait-Forwarded 'b' $group
         $r = Invoke-TestPeer udp_multicast 'request', '--group', $group, '--port', $port, '--interface', 'eth0', '--text', 'echo me', '--timeout', '3' -TestHost $a
         $replies = @($r.Output | Where-Object { $_ -like 'REPLY *' })
         $echoed = Receive-Listener $echo['b']
-        $echoed | Should -Be "GOT $($a.Address) $group echo me" -Because "python said: $($r.Output + $r.Error)"
-        $replies | Should -Because "python said: $($r.Output + $r.Error)" -Be "REPLY $($domain.GetHost('b').Address) $port $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('echo me')).ToLower()) $($a.Address)"
+        $echoed | Should -BeLike "GOT $from* $group echo me" -Because "python said: $($r.Output + $r.Error)"
+        $replies | Should -Because "python said: $($r.Output + $r.Error)" -Be "REPLY $bAddress $port $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('echo me')).ToLower()) $from"
     }
 
     It 'socat sends to the group (ip-multicast-if): PSUdp in B receives it' {
@@ -388,33 +402,36 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from-socat"
     }
 
-    It 'PSUdp in A sends to a group: socat in B and python in C (IP_RECVTTL) receive it with TTL 1, D does not' {
+    It 'PSUdp in A sends to a group: socat in B and python in C (IP_RECVTTL) receive it with TTL 1 (or -TimeToLive), D does not' {
         $group = '239.1.3.1'
         $socat = Start-InTestHost -TestHost $domain.GetHost('b') -ArgumentList 'timeout', '30', 'socat', '-u', "UDP4-RECV:$port,reuseaddr,ip-add-membership=${group}:eth0", 'STDOUT'
-        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '1', '--timeout', '30' -TestHost $domain.GetHost('c')
+        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '2', '--timeout', '30' -TestHost $domain.GetHost('c')
         $null = Wait-TestPeerListening $python -TimeoutSeconds 20
         Wait-Forwarded 'b', 'c' $group
         $capture = Start-Capture 'd' $group
-        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'from PSUdp' -InterfaceName eth0 -PassThru | ForEach-Object { 'SENT ' + `$_.RemoteAddress }"
+        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'from PSUdp' -InterfaceName eth0 -PassThru | ForEach-Object { 'SENT ' + `$_.RemoteAddress }; Send-UdpDatagram $group $port 'TTL 4' -InterfaceName eth0 -TimeToLive 4"
         $lines | Should -Contain "SENT $group"
         $recv = @(Receive-TestProcessOutput $python -Wait -TimeoutSeconds 30 | Where-Object { $_ -like 'RECV *' })
-        $recv | Should -Be "RECV $($a.Address) $(($recv -split ' ')[2]) $([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes('from PSUdp')).ToLower()) $group 1 eth0"
+        $recv.Count | Should -Be 2
+        $hex = { param($text) [Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($text)).ToLower() }
+        $recv[0] | Should -Be "RECV $($a.Address) $(($recv[0] -split ' ')[2]) $(& $hex 'from PSUdp') $group 1 eth0" -Because 'a group gets TTL 1 by default'
+        $recv[1] | Should -Be "RECV $($a.Address) $(($recv[1] -split ' ')[2]) $(& $hex 'TTL 4') $group 4 eth0" -Because '-TimeToLive sets the multicast TTL'
         (Stop-TestProcess $socat -PassThru) -join '' | Should -Match 'from PSUdp'
         Stop-Capture $capture $group | Should -Be 0
     }
 
-    It 'IPv6: PSUdp in A sends to ff15::2:1 out of eth0, or out of its only IPv6 interface; python in B sees hop limit 1' {
+    It 'IPv6: PSUdp in A sends to ff15::2:1 out of eth0, or out of its only IPv6 interface; python in B sees hop limit 1, or -TimeToLive' {
         $group = 'ff15::2:1'
-        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '2', '--timeout', '30' -TestHost $domain.GetHost('b')
+        $python = Start-TestPeer udp_multicast 'receive', '--group', $group, '--port', $port, '--interface', 'eth0', '--count', '3', '--timeout', '30' -TestHost $domain.GetHost('b')
         $null = Wait-TestPeerListening $python -TimeoutSeconds 20
         Wait-Forwarded 'b' $group
-        $null = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'named' -InterfaceName eth0; Send-UdpDatagram $group $port 'only one'"
+        $null = Invoke-PSUdp 'a' "Send-UdpDatagram $group $port 'named' -InterfaceName eth0; Send-UdpDatagram $group $port 'only one'; Send-UdpDatagram $group $port 'hop limit 3' -InterfaceName eth0 -TimeToLive 3"
         $recv = @(Receive-TestProcessOutput $python -Wait -TimeoutSeconds 30 | Where-Object { $_ -like 'RECV *' })
-        $recv.Count | Should -Be 2
-        foreach ($line in $recv) {
-            $fields = $line -split ' '
+        $recv.Count | Should -Be 3
+        foreach ($i in 0..2) {
+            $fields = $recv[$i] -split ' '
             $fields[1] | Should -Be $a.LinkLocalAddress
-            $fields[4..6] | Should -Be $group, '1', 'eth0'
+            $fields[4..6] | Should -Be $group, ('1', '1', '3')[$i], 'eth0'
         }
     }
 

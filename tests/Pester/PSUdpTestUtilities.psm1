@@ -5,7 +5,9 @@
 #>
 Set-StrictMode -Version Latest
 
-$PeersPath = Join-Path (Split-Path $PSScriptRoot) 'peers'
+# TestHosts starts the python peers (it honours $env:PSUDP_TEST_PYTHON) and finds free ports;
+# the helpers here that do either are its short forms.
+Import-Module (Join-Path $PSScriptRoot 'TestHosts.psm1')
 
 # A plain .NET UDP socket: a peer that is not PSUdp.
 function New-TestPeer([string] $Address = '127.0.0.1') {
@@ -30,12 +32,8 @@ function Receive-TestPeer([System.Net.Sockets.Socket] $Peer, [int] $Count = [int
     }
 }
 
-function Get-ClosedUdpPort {
-    $peer = New-TestPeer
-    $port = $peer.LocalEndPoint.Port
-    $peer.Dispose()
-    $port
-}
+# A UDP port that nothing listens on right now: TestHosts' Get-FreeUdpPort, the one such helper.
+function Get-ClosedUdpPort { Get-FreeUdpPort }
 
 # True when the port can be bound on 127.0.0.1 right now.
 function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
@@ -55,37 +53,45 @@ function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
     & $Condition
 }
 
-function Get-OpenDescriptorCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore).Count }
+# Where /proc is missing (not Linux) the counts below are 0 and say so once: the checks that use
+# them then check nothing.
+function Test-ProcDescriptors {
+    if (Test-Path "/proc/$PID/fd") { return $true }
+    if (-not $script:SaidNoProc) { Write-Warning 'No /proc here: descriptor and socket counts are not checked.'; $script:SaidNoProc = $true }
+    $false
+}
+
+# The descriptors this process holds open, less the runtime's mapped assemblies (one is added
+# whenever a code path first loads an assembly, which is no leak).
+function Get-OpenDescriptorCount {
+    if (-not (Test-ProcDescriptors)) { return 0 }
+    @(Get-ChildItem "/proc/$PID/fd" | Where-Object { $_.LinkTarget -notlike '*.dll' }).Count
+}
 
 # The sockets this process holds open (Linux): what a leaked UDP socket would add to.
 function Get-OpenSocketCount {
-    @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
+    if (-not (Test-ProcDescriptors)) { return 0 }
+    @(Get-ChildItem "/proc/$PID/fd" | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
 }
 
-# A python peer from tests/peers, started with redirected output; waits for its LISTENING line.
+# A python peer from tests/peers (TestHosts' Start-TestPeer), waited for until its LISTENING line:
+# Process and Port.
 function Start-PythonPeer([string] $Script, [string[]] $Arguments) {
-    $info = [System.Diagnostics.ProcessStartInfo]::new('python3')
-    $info.ArgumentList.Add('-u')
-    $info.ArgumentList.Add((Join-Path $PeersPath $Script))
-    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($info)
-    $port = $null
-    $readTask = $process.StandardOutput.ReadLineAsync()
-    if ($readTask.Wait(10000) -and $readTask.Result -match '^LISTENING (\d+)') { $port = [int]$Matches[1] }
+    $process = Start-TestPeer ([IO.Path]::GetFileNameWithoutExtension($Script)) $Arguments
+    $port = try { Wait-TestPeerListening $process } catch { $null }
     [pscustomobject]@{ Process = $process; Port = $port }
 }
 
-# Waits for a python peer to end and returns its output lines.
+# Waits (bounded) for a python peer to end and returns its output lines; ends it if it does not.
 function Stop-PythonPeer($Peer, [int] $TimeoutMs = 15000) {
-    if (-not $Peer.Process.WaitForExit($TimeoutMs)) { $Peer.Process.Kill() }
-    $Peer.Process.StandardOutput.ReadToEnd() -split "`n" | ForEach-Object Trim | Where-Object { $_ }
+    $lines = @(Receive-TestProcessOutput $Peer.Process -Wait -TimeoutSeconds ($TimeoutMs / 1000) -WarningAction SilentlyContinue)
+    Stop-TestProcess $Peer.Process -Kill
+    $lines | ForEach-Object Trim | Where-Object { $_ }
 }
 
+# Runs a python peer to its end (bounded) and returns its output lines.
 function Invoke-Python([string] $Script, [string[]] $Arguments) {
-    & python3 (Join-Path $PeersPath $Script) @Arguments
+    (Invoke-TestPeer ([IO.Path]::GetFileNameWithoutExtension($Script)) $Arguments).Output
 }
 
 # The pwsh that runs the tests, as a command line, for a second, independent pwsh.
@@ -95,6 +101,43 @@ function Get-PwshCommand {
 }
 
 function ConvertTo-HexString([byte[]] $Bytes) { [Convert]::ToHexString($Bytes) }
+
+#region the one second-runspace harness
+
+# Runs a script in a second runspace of this process (PSUdp imported), as a user at a prompt
+# would; its output gathers in .Output as it comes. One script, not several statements:
+# PowerShell runs a batch on a pool thread that reads a variable of the runspace between
+# statements, and after Stop and Dispose that read crashed the whole process
+# (InvalidRunspaceStateException, unhandled).
+function Start-InRunspace([string] $Script, [hashtable] $Parameters = @{}) {
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript("param(`$Parameters) Import-Module PSUdp; $Script").AddArgument($Parameters)
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $input = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $input.Complete()
+    $handle = $ps.BeginInvoke($input, $output)
+    [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
+}
+
+# Waits (bounded) for the script to end by itself; true when it did.
+function Wait-InRunspace($Run, [double] $Seconds = 30) {
+    $Run.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($Seconds))
+}
+
+# Stops the script as Ctrl+C would, once $Ready says the phase under test has begun (a bounded
+# wait), and disposes the runspace's pipeline. Returns how long Stop took, in seconds.
+function Stop-InRunspace($Run, [scriptblock] $Ready = { $true }, [double] $Seconds = 30) {
+    try {
+        Wait-Until $Ready -Seconds $Seconds | Should -BeTrue -Because 'the phase under test must begin'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $Run.PowerShell.Stop()
+        $clock.Elapsed.TotalSeconds
+        $Run.Handle.IsCompleted | Should -BeTrue
+    }
+    finally { $Run.PowerShell.Dispose() }
+}
+
+#endregion
 
 # The cells of a table that Format-Table wrote (its text, as one string or lines): one ordered
 # hashtable per row, keyed by column label, cut at the columns of the dashes under the header.

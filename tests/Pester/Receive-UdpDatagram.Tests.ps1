@@ -3,21 +3,8 @@ BeforeAll {
     Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
     $Chinese = '请输入要发送的数据'
 
-    # Runs Receive-UdpDatagram in a second runspace of this process, as a user at a prompt would.
-    # One script, not two statements: PowerShell runs a batch on a pool thread that reads a
-    # variable of the runspace between statements, and after Stop and Dispose that read crashed
-    # the whole process (InvalidRunspaceStateException, unhandled).
-    function Start-Receiver([hashtable] $Parameters) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript('param($Parameters) Import-Module PSUdp; Receive-UdpDatagram @Parameters').AddArgument($Parameters)
-        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $input = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $input.Complete()
-        $handle = $ps.BeginInvoke($input, $output)
-        [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
-    }
-
-
+    # Receive-UdpDatagram in a second runspace of this process, as a user at a prompt would run it.
+    function Start-Receiver([hashtable] $Parameters) { Start-InRunspace 'Receive-UdpDatagram @Parameters' $Parameters }
 }
 
 Describe 'Receive-UdpDatagram' {
@@ -103,7 +90,31 @@ Describe 'Receive-UdpDatagram' {
         finally { $receiver.PowerShell.Dispose() }
     }
 
+    It 'takes the receive path that PSUDP_FORCE_PORTABLE chooses, and says which' {
+        # The build runs this file twice: as Linux runs it, and with PSUDP_FORCE_PORTABLE=1 as other systems do.
+        $expected = if ($env:PSUDP_FORCE_PORTABLE -eq '1' -or -not $IsLinux) { 'one datagram per receive' } else { 'in batches' }
+        $port = Get-ClosedUdpPort
+        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; Send-UdpDatagram 127.0.0.1 $p 'path' } -ArgumentList $port
+        try {
+            $verbose = Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -Count 1 -TimeoutSeconds 10 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            "$verbose" | Should -Match "reading $expected"
+        }
+        finally { $job | Wait-Job -Timeout 10 | Remove-Job -Force }
+    }
+
     Context '-AsJob' {
+        It 'says in its StatusMessage what it received and dropped' {
+            $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 2 -AsJob
+            try {
+                'a', 'b' | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $job.LocalPort
+                $job | Wait-Job -Timeout 10 | Out-Null
+                $job.State | Should -Be 'Completed'
+                $job.StatusMessage | Should -Be '2 received, 0 dropped'
+            }
+            finally { $job | Remove-Job -Force }
+        }
+
         It 'returns a job at once that shows its port, receives, and frees the port on Stop-Job' {
             $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -AsJob
             try {

@@ -57,6 +57,18 @@ Describe 'Send-UdpBroadcast on loopback' {
         "$warnings" | Should -Match 'No host replied'
     }
 
+    It 'completes -InterfaceName with this computer''s names, bare, and quotes names that need it' {
+        $line = 'Send-UdpBroadcast -Port 9 -Message x -InterfaceName l'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $completions.CompletionText | Should -Contain 'lo'
+        # Linux names cannot hold spaces; Windows names such as 'Ethernet 2' can, so the quoting is tested directly.
+        $quote = [PSUdp.Commands.InterfaceNameCompleter].GetMethod('Quote', [Reflection.BindingFlags] 'NonPublic, Static')
+        $quote.Invoke($null, @('Ethernet 2', $false)) | Should -BeExactly "'Ethernet 2'"
+        $quote.Invoke($null, @("Bob's LAN", $false)) | Should -BeExactly "'Bob''s LAN'"
+        $quote.Invoke($null, @('Ethernet 2', $true)) | Should -BeExactly '"Ethernet 2"'
+        $quote.Invoke($null, @('eth0', $false)) | Should -BeExactly 'eth0'
+    }
+
     It '-WhatIf sends nothing' {
         $job = Receive-UdpDatagram -Port 0 -TimeoutSeconds 0.5 -AsJob
         try {

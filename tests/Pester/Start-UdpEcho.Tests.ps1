@@ -92,6 +92,17 @@ Describe 'Start-UdpEcho' {
         finally { $echo | Remove-Job -Force }
     }
 
+    It 'a job says in its StatusMessage what it echoed, refused and dropped' {
+        $echo = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -Count 1 -AsJob
+        try {
+            Send-UdpDatagram 127.0.0.1 $echo.LocalPort 'one' -WaitForReply | Out-Null
+            $echo | Wait-Job -Timeout 10 | Out-Null
+            $echo.State | Should -Be 'Completed'
+            $echo.StatusMessage | Should -Be '1 echoed, 0 refused, 0 dropped'
+        }
+        finally { $echo | Remove-Job -Force }
+    }
+
     Context 'the loop guard' -Skip:(-not $isRoot) {
         It 'does not answer a forged datagram from source port <_>' -ForEach 7, 19, 0 {
             $echo = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob

@@ -79,30 +79,6 @@ public class ArrivalFactsTests
     }
 }
 
-/// <summary>A theory that is skipped, with the reason, where the platform is not Linux.</summary>
-public sealed class LinuxTheoryAttribute : TheoryAttribute
-{
-    public LinuxTheoryAttribute(string reason)
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            Skip = reason;
-        }
-    }
-}
-
-/// <summary>A fact that is skipped, with the reason, where the platform is not Linux.</summary>
-public sealed class LinuxFactAttribute : FactAttribute
-{
-    public LinuxFactAttribute(string reason)
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            Skip = reason;
-        }
-    }
-}
-
 public class SenderIPLevelTests
 {
     [Theory]

@@ -55,6 +55,8 @@ internal static class ErrorRecords
             UdpSetting.TimeToLive => "The target is further away than the datagram's time to live allows.",
             UdpSetting.DontFragment => "Send smaller datagrams (at most the payload that fits), or leave out -DontFragment to let the system fragment them.",
             UdpSetting.ReplyFromOtherAddress => "The host answered from another address than the one the datagram went to (a multi-homed host or a secondary address): send to the address that answered, or make the service answer from the address it is asked on.",
+            UdpSetting.MulticastSource => "Give -SourceAddress the unicast addresses of the hosts that send to the groups, at least one of each group's family, or leave it out to receive from any source.",
+            UdpSetting.MulticastLocalAddress => "Give a -LocalAddress of the group's family, or leave out -LocalAddress: the default socket receives IPv4 and IPv6 groups.",
             _ => e.Kind switch
             {
                 UdpErrorKind.PortUnreachable => "Check the port number and that the service runs.",

@@ -10,10 +10,28 @@ namespace PSUdp.Commands;
 /// <summary>Offers this computer's network interface names, and '*' for all of them.</summary>
 public sealed class InterfaceNameCompleter : IArgumentCompleter
 {
-    /// <summary>The interface names that start with what was typed.</summary>
+    /// <summary>The interface names that start with what was typed, quoted where PowerShell needs it ('Ethernet 2').</summary>
     public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        new[] { "*" }.Concat(BroadcastAddresses.InterfaceNames())
-            .Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), System.StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string typed = wordToComplete.Trim('\'', '"');
+        bool doubleQuoted = wordToComplete.StartsWith("\"", System.StringComparison.Ordinal);
+        return new[] { "*" }.Concat(BroadcastAddresses.InterfaceNames())
+            .Where(n => n.StartsWith(typed, System.StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(Quote(n, doubleQuoted), n, CompletionResultType.ParameterValue, n));
+    }
+
+    /// <summary>A name as it must be typed: bare when it is one plain word, else in the quotes the user began with.</summary>
+    internal static string Quote(string name, bool doubleQuoted)
+    {
+        bool plain = name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '*' or ':');
+        if (plain && !doubleQuoted)
+        {
+            return name;
+        }
+
+        return doubleQuoted
+            ? "\"" + name.Replace("`", "``").Replace("\"", "`\"").Replace("$", "`$") + "\""
+            : "'" + name.Replace("'", "''") + "'";
+    }
 }

@@ -21,16 +21,4 @@ public sealed class StartUdpEchoCommand : UdpListenerCmdlet
     private protected override string JobName => "UdpEcho";
 
     private protected override DatagramListener CreateListener(ListenerOptions options) => new EchoServer(options, MaximumRate);
-
-    /// <summary>Says how many datagrams the loop guard did not answer, and the last reason.</summary>
-    private protected override void ReportEnd(DatagramListener ended)
-    {
-        if (ended is EchoServer { Refused: > 0 } echo)
-        {
-            WriteWarning(EchoWarning(echo));
-        }
-    }
-
-    internal static string EchoWarning(EchoServer echo) =>
-        $"{echo.Refused:N0} datagrams were not echoed (the last from {echo.LastRefusal}). The echo server does not answer broadcast, multicast or port-0 sources, the ports of looping services (7, 13, 17, 19, 37), itself, or more than -MaximumRate echoes per second to one peer.";
 }

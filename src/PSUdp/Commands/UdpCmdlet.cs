@@ -6,16 +6,15 @@ using PSUdp.Engine;
 namespace PSUdp.Commands;
 
 /// <summary>
-/// What every PSUdp cmdlet shares: Ctrl+C (StopProcessing) cancels <see cref="StopToken"/>, engine
-/// failures become ErrorRecords in one way, and a listener's queue is drained onto the pipeline
-/// thread, the only thread allowed to call WriteObject.
+/// What every PSUdp cmdlet shares: Ctrl+C (StopProcessing) cancels <see cref="StopToken"/>, and
+/// engine failures become ErrorRecords in one way.
 /// </summary>
 public abstract class UdpCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
 
     /// <summary>
-    /// Cancelled when the user presses Ctrl+C or the pipeline stops. Not named StopToken:
+    /// Cancelled when the user presses Ctrl+C or the pipeline stops. Not named PipelineStopToken:
     /// PowerShell 7.5's Cmdlet has a member of that name, which this would hide.
     /// </summary>
     private protected CancellationToken StopToken => cancellation.Token;
@@ -44,41 +43,6 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     /// <summary>Ends the cmdlet with a failure.</summary>
     private protected void ThrowUdpError(UdpException exception, object? target = null) =>
         ThrowTerminatingError(ErrorRecords.From(exception, target, MyInvocation.MyCommand));
-
-    /// <summary>
-    /// Writes each datagram of a running listener as it arrives, until the listener ends or the
-    /// user stops the cmdlet; then warns about drops and reports a failed loop.
-    /// </summary>
-    private protected void WriteDatagrams(DatagramListener listener)
-    {
-        try
-        {
-            foreach (UdpDatagram datagram in listener.Queue.Drain(StopToken))
-            {
-                WriteObject(datagram);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C: StopProcessing already stopped the listener.
-            return;
-        }
-
-        listener.Stop();
-        if (listener.Queue.Dropped > 0)
-        {
-            WriteWarning(DropWarning(listener));
-        }
-
-        if (listener.Fault is { } fault)
-        {
-            WriteUdpError(fault);
-        }
-    }
-
-    /// <summary>The warning for datagrams a listener had to drop.</summary>
-    internal static string DropWarning(DatagramListener listener) =>
-        $"{listener.Queue.Dropped:N0} of {listener.Received:N0} datagrams received on {Addresses.Format(listener.LocalEndPoint)} were not written because the pipeline could not keep up (an echo server still answered them). Make the pipeline faster (filter early, write to a file less often) or use -AsJob and Receive-Job more often.";
 
     /// <summary>Cancels <see cref="StopToken"/>; subclasses stop their engine too.</summary>
     protected override void StopProcessing() => cancellation.Cancel();

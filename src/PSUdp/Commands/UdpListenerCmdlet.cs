@@ -128,7 +128,7 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
             ThrowUdpError(e);
         }
 
-        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.KernelReceiveBufferSize:N0}-byte receive buffer.");
+        WriteVerbose($"Listening on {Addresses.Format(listener!.LocalEndPoint)} with a {listener.KernelReceiveBufferSize:N0}-byte receive buffer, reading {(listener.ReadsOneAtATime ? "one datagram per receive" : "in batches")}.");
         foreach (string joined in listener.Memberships)
         {
             WriteVerbose($"Joined {joined}.");
@@ -149,16 +149,44 @@ public abstract class UdpListenerCmdlet : UdpCmdlet
         }
 
         listener!.Start();
-        WriteDatagrams(listener);
-        if (!StopToken.IsCancellationRequested)
+        if (WriteDatagrams(listener))
         {
-            ReportEnd(listener);
+            Report(listener.Outcome());
         }
     }
 
-    /// <summary>Anything a subclass reports once its foreground listener has ended.</summary>
-    private protected virtual void ReportEnd(DatagramListener ended)
+    // Writes each datagram of the running listener as it arrives, on the pipeline thread (the only
+    // one allowed to call WriteObject), until the listener ends; false when Ctrl+C came first.
+    private bool WriteDatagrams(DatagramListener running)
     {
+        try
+        {
+            foreach (UdpDatagram datagram in running.Queue.Drain(StopToken))
+            {
+                WriteObject(datagram);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: StopProcessing already stopped the listener.
+            return false;
+        }
+
+        running.Stop();
+        return !StopToken.IsCancellationRequested;
+    }
+
+    private void Report(ListenerOutcome outcome)
+    {
+        foreach (string warning in ListenerReport.Warnings(outcome, inJob: false))
+        {
+            WriteWarning(warning);
+        }
+
+        if (ListenerReport.Error(outcome, MyInvocation.MyCommand) is { } error)
+        {
+            WriteError(error);
+        }
     }
 
     /// <summary>Ctrl+C: stops the loop and closes the socket.</summary>

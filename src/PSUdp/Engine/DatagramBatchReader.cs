@@ -104,7 +104,8 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
 
     /// <summary>
     /// A reader for the socket, or null where recvmmsg is not available (not Linux, not 64-bit,
-    /// or packet information cannot be switched on): the caller then reads one datagram at a time.
+    /// the portable paths forced, or packet information cannot be switched on): the caller then
+    /// reads one datagram at a time.
     /// </summary>
     internal static DatagramBatchReader? TryCreate(Socket socket, int bufferLength, int capacity = DefaultCapacity)
     {

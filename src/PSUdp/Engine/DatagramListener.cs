@@ -30,13 +30,16 @@ internal abstract class DatagramListener : IDisposable
     private readonly GroupMembership? membership;
     // Leaving the groups and closing the socket happen once, in that order, whichever thread stops first.
     private readonly object closing = new();
+    private readonly ListenerRole role;
     private volatile bool stopping;
     private long received;
+    private long droppedByKernel = -1;
     private int started;
 
-    protected DatagramListener(ListenerOptions options, string role)
+    protected DatagramListener(ListenerOptions options, ListenerRole role)
     {
         this.options = options;
+        this.role = role;
         options.Socket.IgnoreIcmpErrors = true;
         // Bad groups, sources and interfaces fail here, before a socket exists.
         var plan = GroupMembership.Plan(options.Multicast, options.Socket.LocalAddress);
@@ -59,11 +62,14 @@ internal abstract class DatagramListener : IDisposable
         KernelReceiveBufferSize = Socket.ReceiveBufferSize;
         reader = new DatagramReader(Socket, options.MaxDatagramLength);
         Queue = new DatagramQueue(options.Encoding, options.QueueCapacity, options.QueueByteCapacity);
-        thread = new Thread(Run) { IsBackground = true, Name = $"PSUdp {role} {Addresses.Format(LocalEndPoint)}" };
+        thread = new Thread(Run) { IsBackground = true, Name = $"PSUdp {role.ToString().ToLowerInvariant()} {Addresses.Format(LocalEndPoint)}" };
     }
 
     /// <summary>The bound address and port; the real port when 0 was asked for.</summary>
     internal IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>True when the loop reads one datagram per receive (no recvmmsg here, or the portable path forced).</summary>
+    internal bool ReadsOneAtATime => options.ReadOneAtATime || !Platform.LinuxPaths;
 
     /// <summary>The kernel receive buffer the socket really got, in bytes.</summary>
     internal int KernelReceiveBufferSize { get; }
@@ -79,6 +85,12 @@ internal abstract class DatagramListener : IDisposable
 
     /// <summary>The multicast memberships the socket holds until the listener stops.</summary>
     internal string[] Memberships => membership?.Joined.Select(m => m.ToString()).ToArray() ?? Array.Empty<string>();
+    /// <summary>What the listener did so far (all of it, once it has stopped): the one value its reporters read.</summary>
+    internal ListenerOutcome Outcome()
+    {
+        long kernel = Interlocked.Read(ref droppedByKernel);
+        return new ListenerOutcome(role, LocalEndPoint, Received, Queue.Dropped, kernel < 0 ? null : kernel, EchoPart(), Fault);
+    }
 
     /// <summary>The bound socket, for subclasses that answer on it.</summary>
     protected Socket Socket { get; }
@@ -136,6 +148,15 @@ internal abstract class DatagramListener : IDisposable
     /// <summary>Handles one datagram on the receive thread; false when it does not count.</summary>
     protected abstract bool Handle(in DatagramView datagram);
 
+    /// <summary>An echo server's own part of the outcome; null for other listeners.</summary>
+    protected virtual EchoRefusals? EchoPart() => null;
+
+    /// <summary>
+    /// Records the system's count of datagrams it dropped for this socket (SO_RXQ_OVFL, which the
+    /// kernel reports as a running total), where the platform counts them.
+    /// </summary>
+    private protected void ReportKernelDrops(long total) => Interlocked.Exchange(ref droppedByKernel, total);
+
     [MethodImpl(HotPath.Optimized)]
     private void Run()
     {
@@ -146,7 +167,7 @@ internal abstract class DatagramListener : IDisposable
         DatagramBatchReader? batch = null;
         try
         {
-            batch = DatagramBatchReader.TryCreate(Socket, options.MaxDatagramLength);
+            batch = options.ReadOneAtATime ? null : DatagramBatchReader.TryCreate(Socket, options.MaxDatagramLength);
             bool gather = batch is not null && GathersBatches && KernelReceiveBufferSize >= GatherBufferSize;
             bool lastSlice = false;
             while (!stopping)

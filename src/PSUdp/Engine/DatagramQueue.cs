@@ -70,9 +70,6 @@ internal sealed class DatagramQueue : IDisposable
     /// <summary>Datagrams waiting for the consumer.</summary>
     internal int Count => Volatile.Read(ref count);
 
-    /// <summary>True once completed and empty.</summary>
-    internal bool IsFinished => completed && IsEmpty;
-
     private bool IsEmpty => Volatile.Read(ref count) == 0;
 
     /// <summary>Queues a copy of the datagram, or drops and counts it when the queue is full. Never blocks.</summary>
@@ -146,27 +143,6 @@ internal sealed class DatagramQueue : IDisposable
             }
 
             WaitForMore(WakeMilliseconds, token);
-        }
-    }
-
-    /// <summary>Takes one datagram if one comes within the timeout.</summary>
-    internal bool TryTake(out UdpDatagram? datagram, int millisecondsTimeout, CancellationToken token)
-    {
-        long deadline = Stopwatch.GetTimestamp() + millisecondsTimeout * Stopwatch.Frequency / 1000;
-        while (true)
-        {
-            if (TryDequeue(out datagram))
-            {
-                return true;
-            }
-
-            long left = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-            if (left <= 0 || (completed && IsEmpty))
-            {
-                return false;
-            }
-
-            WaitForMore((int)Math.Min(left, WakeMilliseconds), token);
         }
     }
 

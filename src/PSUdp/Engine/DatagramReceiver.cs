@@ -4,7 +4,7 @@ namespace PSUdp.Engine;
 internal sealed class DatagramReceiver : DatagramListener
 {
     internal DatagramReceiver(ListenerOptions options)
-        : base(options, "receiver")
+        : base(options, ListenerRole.Receiver)
     {
     }
 

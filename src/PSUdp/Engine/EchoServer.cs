@@ -26,7 +26,7 @@ internal sealed class EchoServer : DatagramListener
     private bool answersTried;
 
     internal EchoServer(ListenerOptions options, int maximumRate)
-        : base(options, "echo")
+        : base(options, ListenerRole.Echo)
     {
         guard = new EchoGuard(LocalEndPoint, maximumRate);
     }
@@ -36,6 +36,8 @@ internal sealed class EchoServer : DatagramListener
 
     /// <summary>Why the last refused datagram was refused, for a warning.</summary>
     internal string? LastRefusal { get; private set; }
+
+    protected override EchoRefusals? EchoPart() => new(Refused, LastRefusal);
 
     [MethodImpl(HotPath.Optimized)]
     protected override bool Handle(in DatagramView datagram)

@@ -21,7 +21,8 @@ internal static class LinuxSocketOptions
 
     /// <summary>
     /// Linux drops ICMP errors (port unreachable) for unconnected UDP sockets unless IP_RECVERR is
-    /// on; with it, the next receive or send on the socket fails with ECONNREFUSED.
+    /// on; with it, the next receive or send on the socket fails with ECONNREFUSED, as it does on
+    /// other systems without an option, so it stays on when the portable paths are forced.
     /// </summary>
     internal static void ReportIcmpErrors(Socket socket)
     {
@@ -38,7 +39,7 @@ internal static class LinuxSocketOptions
     }
 
     /// <summary>SO_RCVBUFFORCE: a receive buffer above net.core.rmem_max, for privileged callers.</summary>
-    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => IsLinux && Set(socket, SolSocket, SoRcvBufForce, bytes);
+    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => Platform.LinuxPaths && Set(socket, SolSocket, SoRcvBufForce, bytes);
 
     /// <summary>
     /// SO_BINDTODEVICE: what the socket sends leaves through this interface, whatever the routes

@@ -30,4 +30,7 @@ internal sealed class ListenerOptions
 
     /// <summary>The longest datagram kept whole, in bytes; longer ones are cut and marked Truncated.</summary>
     public int MaxDatagramLength { get; set; } = DatagramLimits.MaxDatagramLength;
+
+    /// <summary>Reads one datagram per receive, as systems without recvmmsg do; set by PSUDP_FORCE_PORTABLE=1, or by a test.</summary>
+    public bool ReadOneAtATime { get; set; } = Platform.ForcePortable;
 }

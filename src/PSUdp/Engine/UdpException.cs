@@ -166,4 +166,10 @@ internal enum UdpSetting
 
     /// <summary>A reply wait ran out of time, and datagrams came from another address than the target's.</summary>
     ReplyFromOtherAddress,
+
+    /// <summary>A multicast source (MulticastRequest.Sources) is not a unicast address, or has no group of its family.</summary>
+    MulticastSource,
+
+    /// <summary>A multicast group cannot arrive at the bound local address (another family).</summary>
+    MulticastLocalAddress,
 }

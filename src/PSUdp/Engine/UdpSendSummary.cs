@@ -25,6 +25,9 @@ public sealed class UdpSendSummary
     /// <summary>The port the datagrams went to.</summary>
     public int RemotePort { get; }
 
+    /// <summary>The address and port as one string, such as 127.0.0.1:9 or [::1]:9.</summary>
+    public string RemoteEndPoint => Engine.Addresses.Format(RemoteAddress, RemotePort);
+
     /// <summary>The payload bytes of each datagram.</summary>
     public int Length { get; }
 

@@ -43,7 +43,7 @@ public sealed class UdpListenerJob : Job
     public long Dropped => listener.Queue.Dropped;
 
     /// <summary>Datagrams an echo server's loop guard did not answer (and did not write); 0 for a receiver.</summary>
-    public long Refused => listener is EchoServer echo ? echo.Refused : 0;
+    public long Refused => listener.Outcome().Echo?.Refused ?? 0;
 
     /// <summary>The bound endpoint, such as [::]:50123.</summary>
     public override string Location => Addresses.Format(listener.LocalEndPoint);
@@ -52,9 +52,7 @@ public sealed class UdpListenerJob : Job
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0;
 
     /// <summary>How many datagrams came (or were echoed), refused and dropped.</summary>
-    public override string StatusMessage => listener is EchoServer
-        ? $"{Received:N0} echoed, {Refused:N0} refused, {Dropped:N0} dropped"
-        : $"{Received:N0} received, {Dropped:N0} dropped";
+    public override string StatusMessage => ListenerReport.Status(listener.Outcome());
 
     /// <summary>Stops the listener, closes its socket and waits for the job to end.</summary>
     public override void StopJob()
@@ -86,6 +84,10 @@ public sealed class UdpListenerJob : Job
         base.Dispose(disposing);
     }
 
+    // Runs on the job's own thread, so nothing may escape it (an unhandled exception there would
+    // end the process). As in PowerShell's ThreadJob: a write to the job's streams after Stop-Job or
+    // Remove-Job closed them is expected and dropped; any other failure becomes the job's error and
+    // its Failed state.
     private void Pump()
     {
         try
@@ -99,26 +101,29 @@ public sealed class UdpListenerJob : Job
 
                 Output.Add(PSObject.AsPSObject(datagram));
             }
+
+            Finish(listener.Outcome());
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (IsClosedStream(e))
         {
-            // Removed while running: nothing is left to report to.
-            return;
+            // Removed or stopped while writing: nothing is left to report to.
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    private void Finish(ListenerOutcome outcome)
+    {
+        foreach (string warning in ListenerReport.Warnings(outcome, inJob: true))
+        {
+            Warning.Add(new WarningRecord(warning));
         }
 
-        if (listener.Queue.Dropped > 0)
+        if (ListenerReport.Error(outcome) is { } error)
         {
-            Warning.Add(new WarningRecord(UdpCmdlet.DropWarning(listener)));
-        }
-
-        if (listener is EchoServer { Refused: > 0 } echo)
-        {
-            Warning.Add(new WarningRecord(StartUdpEchoCommand.EchoWarning(echo)));
-        }
-
-        if (listener.Fault is { } fault)
-        {
-            Error.Add(ErrorRecords.From(fault));
+            Error.Add(error);
             SetJobState(JobState.Failed);
         }
         else
@@ -126,4 +131,22 @@ public sealed class UdpListenerJob : Job
             SetJobState(stopRequested ? JobState.Stopped : JobState.Completed);
         }
     }
+
+    private void Fail(Exception e)
+    {
+        try
+        {
+            Error.Add(new ErrorRecord(e, "ListenerJobFailed", ErrorCategory.NotSpecified, Location));
+            SetJobState(JobState.Failed);
+        }
+        catch (Exception again) when (IsClosedStream(again))
+        {
+            // Removed meanwhile.
+        }
+    }
+
+    // PSDataCollection throws ObjectDisposedException once disposed, and PSInvalidOperationException
+    // (an InvalidOperationException) once closed.
+    private bool IsClosedStream(Exception e) =>
+        e is ObjectDisposedException || (e is InvalidOperationException && (stopRequested || JobStateInfo.State is JobState.Stopped or JobState.Completed or JobState.Failed));
 }

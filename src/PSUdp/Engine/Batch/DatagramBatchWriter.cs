@@ -51,7 +51,7 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
     /// <summary>A writer for the socket, or null where sendmmsg is not available (not Linux, not 64-bit).</summary>
     internal static DatagramBatchWriter? TryCreate(Socket socket, int capacity = DefaultCapacity)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || IntPtr.Size != 8 ||
+        if (!Platform.LinuxPaths || IntPtr.Size != 8 ||
             SafeHandleProperty?.GetValue(socket) is not SafeHandle handle)
         {
             return null;

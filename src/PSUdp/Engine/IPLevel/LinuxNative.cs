@@ -54,14 +54,12 @@ internal static unsafe class LinuxNative
     private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
     /// <summary>
-    /// Set by tests (and PSUDP_PORTABLE=1) to run the portable paths that other platforms take:
-    /// one datagram at a time with ReceiveMessageFrom, answers with SendTo.
+    /// The socket's handle where the Linux calls here can use it, else null: not on other systems,
+    /// and not with PSUDP_FORCE_PORTABLE=1 (<see cref="Platform.ForcePortable"/>), which runs the
+    /// portable paths: one datagram at a time with ReceiveMessageFrom, answers with SendTo.
     /// </summary>
-    internal static bool ForcePortable { get; set; } = Environment.GetEnvironmentVariable("PSUDP_PORTABLE") == "1";
-
-    /// <summary>The socket's handle where the Linux calls here can use it, else null.</summary>
     internal static SafeHandle? HandleOf(Socket socket) =>
-        !ForcePortable && RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && IntPtr.Size == 8
+        Platform.LinuxPaths && IntPtr.Size == 8
             ? SafeHandleProperty?.GetValue(socket) as SafeHandle
             : null;
 

@@ -198,7 +198,7 @@ internal sealed class GroupMembership
             {
                 throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
                     $"The group {group} is an {(isV6 ? "IPv6" : "IPv4")} group, but the socket is bound to {local}, which receives {(localIsV6 ? "IPv6" : "IPv4")} only.",
-                    group.ToString());
+                    group.ToString(), setting: UdpSetting.MulticastLocalAddress);
             }
         }
 
@@ -206,7 +206,7 @@ internal sealed class GroupMembership
         {
             throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
                 $"The group {group} is an {(isV6 ? "IPv6" : "IPv4")} group, but no source of that family was given, so it cannot be joined source-specifically.",
-                group.ToString());
+                group.ToString(), setting: UdpSetting.MulticastSource);
         }
     }
 
@@ -216,14 +216,14 @@ internal sealed class GroupMembership
         {
             throw new UdpException(UdpErrorKind.InvalidTarget,
                 $"{source} cannot be the source of a datagram: a source is a host's unicast address.",
-                source.ToString());
+                source.ToString(), setting: UdpSetting.MulticastSource);
         }
 
         if (!groups.Any(g => g.AddressFamily == source.AddressFamily))
         {
             throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
                 $"The source {source} is an {(source.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but no group of that family was given.",
-                source.ToString());
+                source.ToString(), setting: UdpSetting.MulticastSource);
         }
     }
 

@@ -2,43 +2,6 @@ using System.Text;
 
 namespace PSUdp.Tests;
 
-public class HexFormatTests
-{
-    [Theory]
-    [InlineData("DEADBEEF")]
-    [InlineData("DE AD be:ef")]
-    [InlineData("de-ad-be-ef")]
-    [InlineData("0xDEAD 0xBEEF")]
-    [InlineData("  de,ad.be ef  ")]
-    public void Parse_AcceptsSeparatorsAndCase(string text) =>
-        Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF }, HexFormat.Parse(text));
-
-    [Fact]
-    public void Parse_EmptyIsEmptyPayload() => Assert.Empty(HexFormat.Parse(""));
-
-    [Theory]
-    [InlineData("ABC", "odd number")]
-    [InlineData("zz", "'z'")]
-    [InlineData("DE AD GG", "'G'")]
-    public void Parse_RejectsMalformedHex(string text, string expected)
-    {
-        var e = Assert.Throws<UdpException>(() => HexFormat.Parse(text));
-        Assert.Equal(UdpErrorKind.InvalidHex, e.Kind);
-        Assert.Contains(expected, e.Message);
-        Assert.Equal(text, e.Target);
-    }
-
-    [Fact]
-    public void ToHex_RoundTripsEveryByte()
-    {
-        byte[] all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
-        string hex = HexFormat.ToHex(all);
-        Assert.Equal(512, hex.Length);
-        Assert.StartsWith("000102", hex);
-        Assert.Equal(all, HexFormat.Parse(hex));
-    }
-}
-
 public class EncodingResolverTests
 {
     static EncodingResolverTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -90,27 +53,6 @@ public class EncodingResolverTests
         {
             Encoding e = EncodingResolver.Resolve(name);
             Assert.IsType<string>(e.GetString(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray()));
-        }
-    }
-}
-
-public class DatagramLimitsTests
-{
-    [Theory]
-    [InlineData(65507, System.Net.Sockets.AddressFamily.InterNetwork, false)]
-    [InlineData(65508, System.Net.Sockets.AddressFamily.InterNetwork, true)]
-    [InlineData(65527, System.Net.Sockets.AddressFamily.InterNetworkV6, false)]
-    [InlineData(65528, System.Net.Sockets.AddressFamily.InterNetworkV6, true)]
-    public void Check_EnforcesTheFamilysLimit(int length, System.Net.Sockets.AddressFamily family, bool throws)
-    {
-        Exception? e = Record.Exception(() => DatagramLimits.Check(length, family, "target"));
-        if (throws)
-        {
-            Assert.Equal(UdpErrorKind.PayloadTooLarge, Assert.IsType<UdpException>(e).Kind);
-        }
-        else
-        {
-            Assert.Null(e);
         }
     }
 }
