@@ -36,6 +36,20 @@ Describe 'the caller stops' {
         finally { $peer.Dispose() }
     }
 
+    It 'Ctrl+C during a Test-UdpConnection sweep of 1,000 ports returns within a second and leaves no socket open' {
+        # 64 ports that stay silent (each waits 5 s per attempt) ahead of 936 closed ones: the sweep is busy when stopped.
+        $silent = @(1..64 | ForEach-Object { New-TestPeer })
+        try {
+            $closed = @(1..936 | ForEach-Object { Get-ClosedUdpPort })
+            $ports = @($silent | ForEach-Object { $_.LocalEndPoint.Port }) + $closed
+            $before = Get-OpenSocketCount
+            $script = "Test-UdpConnection -ComputerName 127.0.0.1 -Port $($ports -join ',') -Hex 00 -TimeoutSeconds 5"
+            Measure-Stop $script { @($silent | Where-Object Available -GT 0).Count -ge 32 } | Should -BeLessThan 1
+            Get-OpenSocketCount | Should -BeLessOrEqual $before
+        }
+        finally { $silent | ForEach-Object Dispose }
+    }
+
     It 'Ctrl+C while resolving names returns within a second' {
         $peer = New-TestPeer
         try {

@@ -147,3 +147,35 @@ Describe 'A reply from another address is named, not dropped without a word' {
         finally { $null = Stop-PythonPeer $server -TimeoutMs 5000 }
     }
 }
+
+Describe 'The kernel''s own drops are counted beside PSUdp''s' -Skip:(-not $onLinux) {
+    BeforeAll {
+        # The drops column of /proc/net/udp (or udp6) for the socket bound to 127.0.0.1:port.
+        function Get-ProcUdpDrops([int] $Port) {
+            $local = '0100007F:{0:X4}' -f $Port
+            $line = Get-Content /proc/net/udp | Where-Object { ($_.Trim() -split '\s+')[1] -eq $local } | Select-Object -First 1
+            if ($line) { [long] ($line.Trim() -split '\s+')[-1] } else { $null }
+        }
+    }
+
+    It 'a 20,000-datagram flood into a 4 KiB buffer that nobody reads: the kernel figure equals /proc/net/udp, and every datagram is accounted for' {
+        $sent = 20000
+        $job = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -ReceiveBufferSize 4096 -AsJob
+        try {
+            $result = Invoke-Python 'udp_sender.py' @('127.0.0.1', $job.LocalPort, '--count', $sent, '--quiet', '--text', 'flood')
+            $LASTEXITCODE | Should -Be 0 -Because "$result"
+            # The flood is over once the socket is quiet; then the kernel's count stands still.
+            Wait-Until { $proc = Get-ProcUdpDrops $job.LocalPort; $null -ne $proc -and $job.DroppedByKernel -eq $proc -and ($job.Received + $proc) -eq $sent } -Seconds 30 |
+                Should -BeTrue -Because "received $($job.Received), kernel $($job.DroppedByKernel), /proc $(Get-ProcUdpDrops $job.LocalPort)"
+            $kernel = Get-ProcUdpDrops $job.LocalPort
+            $kernel | Should -BeGreaterThan 0 -Because 'a 4 KiB buffer overflows under this flood'
+            $job.DroppedByKernel | Should -Be $kernel
+            $job.StatusMessage | Should -BeLike "*$($kernel.ToString('N0')) dropped by the system*"
+            $job | Stop-Job
+            $written = @(Receive-Job $job -WarningVariable warnings -WarningAction SilentlyContinue)
+            $written.Count + $job.Dropped + $kernel | Should -Be $sent
+            ($warnings -join "`n") | Should -BeLike "*The system dropped $($kernel.ToString('N0')) datagrams*"
+        }
+        finally { $job | Remove-Job -Force }
+    }
+}

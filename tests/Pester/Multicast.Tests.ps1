@@ -173,6 +173,21 @@ Describe 'Sending to a group on lo' {
         finally { $job | Remove-Job -Force }
     }
 
+    It 'nothing sent to a group with -InterfaceName lo leaves through another interface (tcpdump on all of them)' -Skip:(-not (Get-Command tcpdump -CommandType Application -ErrorAction Ignore)) {
+        $group = New-TestGroup
+        $port = Get-ClosedUdpPort
+        $capture = Start-TestProcess timeout '20', 'tcpdump', '-i', 'any', '-n', '-l', "dst host $group and udp port $port"
+        $null = Wait-TestProcessOutput $capture 'listening on any' -Stream Error -TimeoutSeconds 20
+        Send-UdpDatagram $group $port 'one' -InterfaceName lo -MulticastLoopback -LocalAddress 127.0.0.1
+        Send-UdpDatagram $group $port 'two' -InterfaceName lo
+        Send-UdpDatagram $group $port 'three' -InterfaceName lo -LocalAddress 127.0.0.1 -TimeToLive 8
+        $pattern = "^.* > $([regex]::Escape($group))\.$port`: UDP.*$"
+        $lines = @(1..3 | ForEach-Object { (Wait-TestProcessOutput $capture $pattern -TimeoutSeconds 10).Value })
+        $lines += @(Stop-TestProcess $capture -PassThru | Where-Object { $_ -match $pattern })
+        $lines.Count | Should -Be 3 -Because 'each datagram crosses lo once'
+        $lines | Where-Object { $_ -notmatch '^\S+ lo ' } | Should -BeNullOrEmpty
+    }
+
     It '-WaitForReply to a group counts each host once: two echo servers of this host, one reply' {
         $group = New-TestGroup
         $port = Get-ClosedUdpPort

@@ -95,6 +95,21 @@ Describe 'Test-UdpConnection verdicts on loopback' {
         $r.Recognized | Should -BeFalse
     }
 
+    It 'shows progress for a sweep that lasts more than a second, and completes it' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module PSUdp; Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port), $closed -TimeoutSeconds 0.8 -Retries 1")
+            $results = $ps.Invoke()
+            $results.Count | Should -Be 2
+            $progress = @($ps.Streams.Progress)
+            $progress.Count | Should -BeGreaterThan 0
+            $progress[0].Activity | Should -Be 'Test-UdpConnection'
+            $progress[0].StatusDescription | Should -Match 'of 2 targets: \d+ open, \d+ closed, \d+ filtered, \d+ open\|filtered'
+            $progress[-1].RecordType | Should -Be 'Completed'
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'the table view fills every column, also for deserialized results' {
         $r = Test-UdpConnection -ComputerName 127.0.0.1 -Port $closed
         $live = $r | Format-Table | Out-String -Width 250
@@ -197,6 +212,16 @@ Describe 'Test-UdpConnection bad input' {
 }
 
 Describe 'Test-UdpConnection help and completion' {
+    It 'the example in about_PSUdp runs and shows Open and Closed' {
+        $about = Get-Content -Raw "$PSScriptRoot/../../docs/en-US/about_PSUdp.md"
+        $section = ($about -split '(?m)^## ')[1..99] | Where-Object { $_ -like 'OPEN, CLOSED OR FILTERED*' }
+        $code = [regex]::Match($section, '(?s)```powershell\r?\n(.*?)```').Groups[1].Value
+        $code | Should -Match 'Test-UdpConnection'
+        $out = @(& ([scriptblock]::Create($code)))
+        ($out | Where-Object { $_ -is [PSUdp.UdpProbeResult] }).Verdict | Should -Be 'Open', 'Closed'
+        ($out | Where-Object { $_ -is [PSUdp.UdpProbeSummary] }).Received | Should -Be 5
+    }
+
     It 'completes probe names' {
         $line = 'Test-UdpConnection 127.0.0.1 53 -Probe Sn'
         $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText

@@ -166,3 +166,55 @@ public class LoadGeneratorTests
         }
     }
 }
+
+public class SendPacerTests
+{
+    // The pacer's own promise, on its own clock: however late a wait wakes, no 10 ms window holds
+    // more than its limit, and the run never gets ahead of the schedule.
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(20000)]
+    public void NoWindowHoldsMoreThanItsLimitEvenAfterAStall(double rate)
+    {
+        var pacer = new SendPacer(rate);
+        var sends = new System.Collections.Generic.List<(long At, int Count)>();
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * 3 / 10);
+        bool stalled = false;
+        while (true)
+        {
+            int n = pacer.WaitForTurn(256, deadline, CancellationToken.None);
+            if (n == 0)
+            {
+                break;
+            }
+
+            pacer.Sent(n);
+            sends.Add((System.Diagnostics.Stopwatch.GetTimestamp(), n));
+            if (!stalled && pacer.Count > rate / 20)
+            {
+                stalled = true;
+                Thread.Sleep(50); // a stalled thread: the pacer catches up afterwards, within the window limit
+            }
+        }
+
+        long window = System.Diagnostics.Stopwatch.Frequency / 100;
+        long most = 0;
+        long inside = 0;
+        int first = 0;
+        for (int i = 0; i < sends.Count; i++)
+        {
+            inside += sends[i].Count;
+            while (sends[first].At <= sends[i].At - window)
+            {
+                inside -= sends[first].Count;
+                first++;
+            }
+
+            most = Math.Max(most, inside);
+        }
+
+        Assert.InRange(most, 1, pacer.WindowLimit);
+        Assert.True(pacer.WindowLimit <= rate * 0.015, $"limit {pacer.WindowLimit}");
+        Assert.True(pacer.Count > rate / 20, "the run went on after the stall");
+    }
+}

@@ -22,6 +22,10 @@ import time
 EXIT_NOT_ALLOWED = 64
 
 TEST_NET = ipaddress.ip_network("198.51.100.0/24")
+# The routed test network (TestHosts.psm1 New-TestRoutedNetwork): documentation prefixes that
+# exist only inside the test's own namespaces.
+ROUTED_TEST_NETS = (ipaddress.ip_network("192.0.2.0/24"), ipaddress.ip_network("203.0.113.0/24"),
+                    ipaddress.ip_network("2001:db8::/32"))
 LIMITED_BROADCAST = ipaddress.ip_address("255.255.255.255")
 NETNS_DIR = "/run/netns"
 
@@ -148,7 +152,8 @@ def destination_problem(host):
         ip = ip.ipv4_mapped
     if ip.is_loopback:
         return None
-    if ip.version == 4 and (ip in TEST_NET or ip == LIMITED_BROADCAST):
+    routed = any(ip.version == net.version and ip in net for net in ROUTED_TEST_NETS)
+    if (ip.version == 4 and (ip in TEST_NET or ip == LIMITED_BROADCAST)) or routed:
         if current_netns() is not None:
             return None
         return ("%s is only allowed inside a test network namespace (ip netns exec ...); "

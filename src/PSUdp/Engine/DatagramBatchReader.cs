@@ -80,6 +80,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     /// <summary>The most datagrams one <see cref="Read"/> returns.</summary>
     internal int Capacity { get; }
 
+    /// <summary>True when the kernel counts this socket's drops for the reader (SO_RXQ_OVFL is on).</summary>
+    internal bool CountsKernelDrops { get; private set; }
+
     /// <summary>
     /// Datagrams the kernel dropped on this socket before they could be read (its buffer was
     /// full), as of the last datagram read (SO_RXQ_OVFL); see <see cref="ReadKernelDropped"/>.
@@ -94,9 +97,16 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     {
         uint* info = stackalloc uint[MemInfoVars];
         uint size = sizeof(uint) * MemInfoVars;
-        if (getsockopt(handle, SolSocket, SoMemInfo, info, &size) == 0 && size > MemInfoDrops * sizeof(uint))
+        try
         {
-            KernelDropped = Math.Max(KernelDropped, info[MemInfoDrops]);
+            if (getsockopt(handle, SolSocket, SoMemInfo, info, &size) == 0 && size > MemInfoDrops * sizeof(uint))
+            {
+                KernelDropped = Math.Max(KernelDropped, info[MemInfoDrops]);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed by Stop: the last count read stands.
         }
 
         return KernelDropped;
@@ -140,9 +150,9 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         }
 
         SetOption(handle, SolSocket, SoTimestampNs);
-        SetOption(handle, SolSocket, SoRxqOvfl);
+        bool countsDrops = SetOption(handle, SolSocket, SoRxqOvfl);
 
-        return new DatagramBatchReader(socket, handle, bufferLength, capacity);
+        return new DatagramBatchReader(socket, handle, bufferLength, capacity) { CountsKernelDrops = countsDrops };
     }
 
     /// <summary>

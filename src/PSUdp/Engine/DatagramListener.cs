@@ -34,6 +34,7 @@ internal abstract class DatagramListener : IDisposable
     private volatile bool stopping;
     private long received;
     private long droppedByKernel = -1;
+    private long reportedKernelDrops; // the receive thread's last report, so a batch reports only a change
     private int started;
 
     protected DatagramListener(ListenerOptions options, ListenerRole role)
@@ -168,6 +169,11 @@ internal abstract class DatagramListener : IDisposable
         try
         {
             batch = options.ReadOneAtATime ? null : DatagramBatchReader.TryCreate(Socket, options.MaxDatagramLength);
+            if (batch?.CountsKernelDrops == true)
+            {
+                ReportKernelDrops(0); // counted from now on: none yet
+            }
+
             bool gather = batch is not null && GathersBatches && KernelReceiveBufferSize >= GatherBufferSize;
             bool lastSlice = false;
             while (!stopping)
@@ -194,6 +200,12 @@ internal abstract class DatagramListener : IDisposable
                 }
                 catch (SocketException e) when (IsTransient(e.SocketErrorCode))
                 {
+                    // Idle: the socket's own count also holds the drops after the last datagram read.
+                    if (batch?.CountsKernelDrops == true)
+                    {
+                        ReportKernelDrops(batch.ReadKernelDropped());
+                    }
+
                     continue;
                 }
 
@@ -222,6 +234,11 @@ internal abstract class DatagramListener : IDisposable
         }
         finally
         {
+            if (batch?.CountsKernelDrops == true)
+            {
+                ReportKernelDrops(batch.ReadKernelDropped());
+            }
+
             Close();
             batch?.Dispose();
             LoopEnded();
@@ -270,6 +287,11 @@ internal abstract class DatagramListener : IDisposable
         {
             InBatch = false;
             BatchEnded();
+            if (batch.KernelDropped != reportedKernelDrops)
+            {
+                reportedKernelDrops = batch.KernelDropped;
+                ReportKernelDrops(reportedKernelDrops);
+            }
         }
     }
 

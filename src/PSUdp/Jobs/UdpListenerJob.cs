@@ -42,6 +42,9 @@ public sealed class UdpListenerJob : Job
     /// <summary>Datagrams dropped so far because nobody read the job's output.</summary>
     public long Dropped => listener.Queue.Dropped;
 
+    /// <summary>Datagrams the system dropped before the listener could read them (its receive buffer was full), where the platform counts them (Linux); else null.</summary>
+    public long? DroppedByKernel => listener.Outcome().DroppedByKernel;
+
     /// <summary>Datagrams an echo server's loop guard did not answer (and did not write); 0 for a receiver.</summary>
     public long Refused => listener.Outcome().Echo?.Refused ?? 0;
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
 
 namespace PSUdp.Engine;
 
@@ -223,25 +224,4 @@ internal static unsafe class IcmpErrorQueue
 
     [DllImport("libc", SetLastError = true)]
     private static extern int recvmsg(SafeHandle socket, MessageHeader* message, int flags);
-
-    // struct iovec
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
-    {
-        public byte* Base;
-        public UIntPtr Length;
-    }
-
-    // struct msghdr
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public UIntPtr VectorCount;
-        public byte* Control;
-        public UIntPtr ControlLength;
-        public int Flags;
-    }
 }

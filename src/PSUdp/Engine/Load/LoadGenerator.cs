@@ -15,6 +15,9 @@ namespace PSUdp.Engine.Load;
 /// </summary>
 internal static class LoadGenerator
 {
+    // The most system calls one turn of the pacer may grant.
+    private const int GrantedCalls = 16;
+
     /// <summary>
     /// Runs the plan on the calling thread until its count or duration is reached or
     /// <paramref name="token"/> is cancelled (within a millisecond of a batch), calling
@@ -36,6 +39,7 @@ internal static class LoadGenerator
         long sent = 0;
         long calls = 0;
         long refused = 0;
+        long granted = 0;
         while (!token.IsCancellationRequested)
         {
             long left = plan.Count > 0 ? plan.Count - sent : long.MaxValue;
@@ -47,11 +51,18 @@ internal static class LoadGenerator
             int max = (int)Math.Min(left, perCall);
             if (plan.Pacer is { } pacer)
             {
-                max = pacer.WaitForTurn(max, deadline, token);
-                if (max == 0)
+                // A turn may grant more than one call carries (a thread that woke late has a
+                // backlog): the calls of one grant follow each other without waiting.
+                if (granted == 0)
                 {
-                    break;
+                    granted = pacer.WaitForTurn((int)Math.Min(left, GrantedCalls * (long)perCall), deadline, token);
+                    if (granted == 0)
+                    {
+                        break;
+                    }
                 }
+
+                max = (int)Math.Min(max, granted);
             }
 
             long now = Stopwatch.GetTimestamp();
@@ -84,7 +95,11 @@ internal static class LoadGenerator
 
             sent += went;
             calls++;
-            plan.Pacer?.Sent(went);
+            if (plan.Pacer is not null)
+            {
+                granted -= Math.Min(granted, went);
+                plan.Pacer.Sent(went);
+            }
             if (progress is not null && now >= nextProgress)
             {
                 nextProgress = now + progressTicks;

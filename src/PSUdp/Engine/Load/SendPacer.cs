@@ -7,17 +7,20 @@ namespace PSUdp.Engine.Load;
 
 /// <summary>
 /// Paces sends to a rate on the Stopwatch: the kth datagram is due k / rate seconds after the
-/// first, so the rate over a run is the asked one whatever a single wait overslept. A second
-/// bucket caps the peak: it refills at <see cref="PeakFactor"/> times the rate and holds two
-/// milliseconds' worth (at least 3), so a run that fell behind (a stalled thread) catches up
-/// slowly instead of in one burst, and no 10 ms holds more than 1.5 times the rate's share. Waits
-/// sleep (on Linux for as little as the wait needs, elsewhere a millisecond), and spin only for
-/// the last tenth of a millisecond.
+/// first, so the rate over a run is the asked one whatever a single wait overslept. A sliding
+/// window caps the peak: no <see cref="Window"/> (10 ms) holds more than <see cref="PeakFactor"/>
+/// times the rate's share of it, counted over the sends of that window, so a run that fell behind
+/// (a stalled thread) catches up as fast as that allows and never in one burst. Waits sleep (on
+/// Linux for as little as the wait needs, elsewhere a millisecond), and spin only for the last
+/// tenth of a millisecond.
 /// </summary>
 internal sealed class SendPacer
 {
-    /// <summary>How much faster than the rate a run that fell behind may catch up.</summary>
-    internal const double PeakFactor = 1.15;
+    /// <summary>The most a window may hold, as a multiple of the rate's share of it.</summary>
+    internal const double PeakFactor = 1.4;
+
+    /// <summary>The window the peak is held to.</summary>
+    internal static readonly TimeSpan Window = TimeSpan.FromMilliseconds(10);
 
     // Shorter waits than this spin: a sleep would overshoot them.
     private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // 100 us
@@ -25,16 +28,23 @@ internal sealed class SendPacer
     // What a sleep oversleeps by at least (Linux's default timer slack is 50 us).
     private const double SlackMicroseconds = 60;
 
+    // Sends remembered for the window; past this many, the newest absorbs the next.
+    private const int WindowEntries = 256;
+
     private static readonly bool FineSleep = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
     private readonly double perTick;
-    private readonly double peakPerTick;
-    private readonly double burst;
+    private readonly long windowTicks = (long)(Window.TotalSeconds * Stopwatch.Frequency);
     private readonly long quantum;
+
+    // The sends of the last window: when each ended (Stopwatch ticks) and how many it carried.
+    private readonly long[] endedAt = new long[WindowEntries];
+    private readonly int[] carried = new int[WindowEntries];
+    private int oldest;
+    private int entries;
+    private long inWindow;
     private long start = -1;
     private long sent;
-    private double peakTokens;
-    private long lastRefill;
 
     internal SendPacer(double ratePerSecond)
     {
@@ -45,15 +55,17 @@ internal sealed class SendPacer
 
         Rate = ratePerSecond;
         perTick = ratePerSecond / Stopwatch.Frequency;
-        peakPerTick = perTick * PeakFactor;
-        burst = Math.Max(3, ratePerSecond / 500);
+        WindowLimit = (long)Math.Max(1, Math.Floor(PeakFactor * ratePerSecond * Window.TotalSeconds));
         // Wait until a millisecond's worth is due (at least one datagram), so that at high rates
         // one system call sends a batch and the thread sleeps between batches instead of spinning.
-        quantum = (long)Math.Max(1, Math.Min(burst / 2, ratePerSecond / 1000));
+        quantum = (long)Math.Max(1, Math.Min(WindowLimit / 4, ratePerSecond / 1000));
     }
 
     /// <summary>The datagrams per second asked for.</summary>
     internal double Rate { get; }
+
+    /// <summary>The most datagrams any <see cref="Window"/> holds.</summary>
+    internal long WindowLimit { get; }
 
     /// <summary>Datagrams reported by <see cref="Sent"/>.</summary>
     internal long Count => sent;
@@ -65,6 +77,7 @@ internal sealed class SendPacer
     /// </summary>
     internal int WaitForTurn(int max, long deadline, CancellationToken token)
     {
+        long want = Math.Min(quantum, max);
         while (true)
         {
             long now = Stopwatch.GetTimestamp();
@@ -76,24 +89,21 @@ internal sealed class SendPacer
             if (start < 0)
             {
                 start = now;
-                lastRefill = now;
-                peakTokens = 1;
             }
 
-            peakTokens = Math.Min(burst, peakTokens + ((now - lastRefill) * peakPerTick));
-            lastRefill = now;
+            Expire(now);
             long due = (long)((now - start) * perTick) + 1 - sent;
-            long allowed = Math.Min(Math.Min(due, (long)peakTokens), max);
+            long room = WindowLimit - inWindow;
+            long allowed = Math.Min(Math.Min(due, room), max);
             // The first datagram goes at once; later ones wait for a quantum unless only fewer are wanted.
-            if (allowed >= Math.Min(quantum, max) || (allowed >= 1 && sent == 0))
+            if (allowed >= want || (allowed >= 1 && sent == 0))
             {
                 return (int)allowed;
             }
 
-            long want = Math.Min(quantum, max);
             double scheduleWait = ((sent + want - 1) / perTick) - (now - start);
-            double peakWait = (want - peakTokens) / peakPerTick;
-            double wait = Math.Min(Math.Max(scheduleWait, peakWait), deadline - now);
+            double windowWait = room >= want ? 0 : endedAt[oldest] + windowTicks - now;
+            double wait = Math.Min(Math.Max(scheduleWait, windowWait), deadline - now);
             if (wait > SpinTicks)
             {
                 Sleep(wait);
@@ -102,6 +112,38 @@ internal sealed class SendPacer
             {
                 Thread.SpinWait(20);
             }
+        }
+    }
+
+    /// <summary>Counts datagrams that went, as sent now.</summary>
+    internal void Sent(int count)
+    {
+        sent += count;
+        inWindow += count;
+        long now = Stopwatch.GetTimestamp();
+        if (entries == WindowEntries)
+        {
+            // Full: the newest send absorbs this one, and ends now (it leaves the window later, never sooner).
+            int newest = (oldest + entries - 1) % WindowEntries;
+            carried[newest] += count;
+            endedAt[newest] = now;
+            return;
+        }
+
+        int slot = (oldest + entries) % WindowEntries;
+        endedAt[slot] = now;
+        carried[slot] = count;
+        entries++;
+    }
+
+    // Forgets the sends that ended a window or more ago.
+    private void Expire(long now)
+    {
+        while (entries > 0 && endedAt[oldest] + windowTicks <= now)
+        {
+            inWindow -= carried[oldest];
+            oldest = (oldest + 1) % WindowEntries;
+            entries--;
         }
     }
 
@@ -120,11 +162,4 @@ internal sealed class SendPacer
 
     [DllImport("libc", SetLastError = true)]
     private static extern int usleep(uint microseconds);
-
-    /// <summary>Counts datagrams that went.</summary>
-    internal void Sent(int count)
-    {
-        sent += count;
-        peakTokens -= count;
-    }
 }
