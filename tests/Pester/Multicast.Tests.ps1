@@ -70,15 +70,8 @@ Describe 'Joining groups on lo' {
         $group = New-TestGroup
         $port = Get-ClosedUdpPort
         $before = Get-OpenSocketCount
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module PSUdp; Receive-UdpDatagram -Port $port -LocalAddress 0.0.0.0 -MulticastGroup $group -InterfaceName lo")
-            $async = $ps.BeginInvoke()
-            Wait-Until { Test-LoMember $group } -Seconds 20 | Should -BeTrue -Because 'the listener must have joined'
-            $ps.Stop()
-            $async.IsCompleted | Should -BeTrue
-        }
-        finally { $ps.Dispose() }
+        $run = Start-InRunspace "Receive-UdpDatagram -Port $port -LocalAddress 0.0.0.0 -MulticastGroup $group -InterfaceName lo"
+        $null = Stop-InRunspace $run { Test-LoMember $group } -Seconds 20
         Test-LoMember $group | Should -BeFalse
         Test-UdpPortFree $port -Address 0.0.0.0 | Should -BeTrue
         Get-OpenSocketCount | Should -BeLessOrEqual $before

@@ -110,7 +110,9 @@ Describe 'Receive-UdpDatagram' {
                 'a', 'b' | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $job.LocalPort
                 $job | Wait-Job -Timeout 10 | Out-Null
                 $job.State | Should -Be 'Completed'
-                $job.StatusMessage | Should -Be '2 received, 0 dropped'
+                # The system's own count is there where the platform keeps one (Linux, unless forced portable).
+                $kernel = if ($IsLinux -and $env:PSUDP_FORCE_PORTABLE -ne '1') { ', 0 dropped by the system' } else { '' }
+                $job.StatusMessage | Should -Be "2 received, 0 dropped$kernel"
             }
             finally { $job | Remove-Job -Force }
         }

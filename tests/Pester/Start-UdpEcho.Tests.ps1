@@ -51,33 +51,23 @@ Describe 'Start-UdpEcho' {
 
     It 'echoes -Count datagrams in the foreground, then ends and frees the port' {
         $port = Get-ClosedUdpPort
-        $ps = [powershell]::Create()
+        $run = Start-InRunspace "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 2"
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 2")
-            $async = $ps.BeginInvoke()
             Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
             (Send-UdpDatagram 127.0.0.1 $port 'one' -WaitForReply).Text | Should -Be 'one'
             (Send-UdpDatagram 127.0.0.1 $port 'two' -WaitForReply).Text | Should -Be 'two'
-            $async.AsyncWaitHandle.WaitOne(5000) | Should -BeTrue
-            @($ps.EndInvoke($async)).Text | Should -Be @('one', 'two')
+            Wait-InRunspace $run 5 | Should -BeTrue
+            @($run.Output).Text | Should -Be @('one', 'two')
             Test-UdpPortFree $port | Should -BeTrue
         }
-        finally { $ps.Dispose() }
+        finally { $run.PowerShell.Dispose() }
     }
 
     It 'returns within a second of Ctrl+C and frees the port' {
         $port = Get-ClosedUdpPort
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module PSUdp; Start-UdpEcho -Port $port -LocalAddress 127.0.0.1")
-            $null = $ps.BeginInvoke()
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 1
-            Test-UdpPortFree $port | Should -BeTrue
-        }
-        finally { $ps.Dispose() }
+        Stop-InRunspace (Start-InRunspace "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1") { -not (Test-UdpPortFree $port) } |
+            Should -BeLessThan 1
+        Test-UdpPortFree $port | Should -BeTrue
     }
 
     It '-AsJob with port 0 shows its endpoint and Stop-Job frees it' {
@@ -98,7 +88,8 @@ Describe 'Start-UdpEcho' {
             Send-UdpDatagram 127.0.0.1 $echo.LocalPort 'one' -WaitForReply | Out-Null
             $echo | Wait-Job -Timeout 10 | Out-Null
             $echo.State | Should -Be 'Completed'
-            $echo.StatusMessage | Should -Be '1 echoed, 0 refused, 0 dropped'
+            $kernel = if ($IsLinux -and $env:PSUDP_FORCE_PORTABLE -ne '1') { ', 0 dropped by the system' } else { '' }
+            $echo.StatusMessage | Should -Be "1 echoed, 0 refused, 0 dropped$kernel"
         }
         finally { $echo | Remove-Job -Force }
     }

@@ -165,7 +165,7 @@ Describe 'Test-UdpConnection -Count' {
         try {
             $s = Test-UdpConnection -ComputerName 127.0.0.1 -Port (Wait-TestPeerListening $peer) -Probe Echo -Count 10 -IntervalSeconds 0.05 -TimeoutSeconds 2
             $s.Received | Should -Be 10
-            $s.Duplicates | Should -BeGreaterOrEqual 3
+            $s.Duplicates | Should -Be 3 # the 3rd, 6th and 9th answered twice
             $s.Reordered | Should -BeGreaterOrEqual 1
         }
         finally { Stop-TestProcess $peer }

@@ -542,19 +542,8 @@ function Stop-TestProcess {
     }
 }
 
-function Stop-InTestHost {
-    <# .SYNOPSIS Ends a process started with Start-InTestHost (see Stop-TestProcess). #>
-    [CmdletBinding(DefaultParameterSetName = 'Process')]
-    param(
-        [Parameter(ParameterSetName = 'Process', Mandatory, Position = 0, ValueFromPipeline)]
-        [AllowNull()] [System.Diagnostics.Process[]] $Process,
-        [Parameter(ParameterSetName = 'All', Mandatory)] [switch] $All,
-        [double] $TimeoutSeconds = 5,
-        [switch] $Kill,
-        [switch] $PassThru
-    )
-    process { Stop-TestProcess @PSBoundParameters }
-}
+# Ends a process started with Start-InTestHost: Stop-TestProcess by its other name.
+Set-Alias -Name Stop-InTestHost -Value Stop-TestProcess
 
 function Invoke-TestProcess {
     # Runs a process to its end (bounded) and returns ExitCode, Output, Error, TimedOut.
@@ -813,7 +802,7 @@ function New-TestRoutedNetwork {
 Export-ModuleMember -Function @(
     'Test-CanCreateNetworkNamespace', 'New-TestBroadcastDomain', 'Remove-TestBroadcastDomain',
     'Start-TestProcess', 'Start-InTestHost', 'Wait-TestProcessOutput', 'Wait-TestPeerListening',
-    'Receive-TestProcessOutput', 'Stop-TestProcess', 'Stop-InTestHost', 'Invoke-TestProcess',
+    'Receive-TestProcessOutput', 'Stop-TestProcess', 'Invoke-TestProcess',
     'Invoke-InTestHost', 'Get-TestPython', 'Get-TestPeerPath', 'Start-TestPeer', 'Invoke-TestPeer',
     'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork'
-)
+) -Alias 'Stop-InTestHost'

@@ -17,6 +17,19 @@ public class DatagramReceiverTests
         return receiver;
     }
 
+    // Sends datagrams 0, 1, 2, ... of one byte each to the receiver from a loopback peer, which it returns.
+    private static Socket SendNumbered(DatagramReceiver receiver, int count)
+    {
+        Socket peer = Loopback.Bind(IPAddress.Loopback);
+        var target = new IPEndPoint(IPAddress.Loopback, receiver.LocalEndPoint.Port);
+        for (int i = 0; i < count; i++)
+        {
+            peer.SendTo(new[] { (byte)i }, target);
+        }
+
+        return peer;
+    }
+
     private static UdpDatagram Take(DatagramReceiver receiver)
     {
         Assert.True(receiver.Queue.TryTake(out UdpDatagram? d, 5000, CancellationToken.None), "no datagram within 5 s");
@@ -78,17 +91,12 @@ public class DatagramReceiverTests
     public void StopsAtCountAndClosesThePort()
     {
         using var receiver = Start(new ListenerOptions { Count = 2, Socket = { LocalAddress = IPAddress.Loopback } });
-        using Socket peer = Loopback.Bind(IPAddress.Loopback);
-        var target = new IPEndPoint(IPAddress.Loopback, receiver.LocalEndPoint.Port);
-        for (int i = 0; i < 3; i++)
-        {
-            peer.SendTo(new[] { (byte)i }, target);
-        }
+        using Socket peer = SendNumbered(receiver, 3);
 
         var got = receiver.Queue.Drain(new CancellationTokenSource(5000).Token).ToList();
         Assert.Equal(2, got.Count);
         Assert.Equal(2, receiver.Received);
-        using Socket again = Loopback.Bind(IPAddress.Loopback, target.Port);
+        using Socket again = Loopback.Bind(IPAddress.Loopback, receiver.LocalEndPoint.Port);
     }
 
     [Fact]
@@ -134,12 +142,7 @@ public class DatagramReceiverTests
     public void CountsWhatAFullQueueDrops()
     {
         using var receiver = Start(new ListenerOptions { QueueCapacity = 10, Socket = { LocalAddress = IPAddress.Loopback } });
-        using Socket peer = Loopback.Bind(IPAddress.Loopback);
-        var target = new IPEndPoint(IPAddress.Loopback, receiver.LocalEndPoint.Port);
-        for (int i = 0; i < 50; i++)
-        {
-            peer.SendTo(new[] { (byte)i }, target);
-        }
+        using Socket peer = SendNumbered(receiver, 50);
 
         SpinWait.SpinUntil(() => receiver.Received == 50, 5000);
         Assert.Equal(50, receiver.Received);
@@ -151,11 +154,7 @@ public class DatagramReceiverTests
     public void ItsOutcomeSaysWhatItReceivedAndDropped()
     {
         using var receiver = Start(new ListenerOptions { QueueCapacity = 2, Count = 5, Socket = { LocalAddress = IPAddress.Loopback } });
-        using Socket peer = Loopback.Bind(IPAddress.Loopback);
-        for (byte i = 0; i < 5; i++)
-        {
-            peer.SendTo(new[] { i }, receiver.LocalEndPoint);
-        }
+        using Socket peer = SendNumbered(receiver, 5);
 
         Assert.Empty(receiver.Queue.Drain(new CancellationTokenSource(10000).Token).Skip(5));
         ListenerOutcome outcome = receiver.Outcome();

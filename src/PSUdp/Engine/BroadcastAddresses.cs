@@ -8,23 +8,16 @@ using System.Net.Sockets;
 namespace PSUdp.Engine;
 
 /// <summary>An IPv4 interface that a directed broadcast can leave through.</summary>
-internal sealed class BroadcastInterface
+internal sealed class BroadcastInterface(string name, IPAddress address, IPAddress broadcast)
 {
-    internal BroadcastInterface(string name, IPAddress address, IPAddress broadcast)
-    {
-        Name = name;
-        Address = address;
-        Broadcast = broadcast;
-    }
-
     /// <summary>The interface's name, such as eth0.</summary>
-    internal string Name { get; }
+    internal string Name { get; } = name;
 
     /// <summary>The interface's IPv4 address: the source of what leaves through it.</summary>
-    internal IPAddress Address { get; }
+    internal IPAddress Address { get; } = address;
 
     /// <summary>The directed broadcast address of the interface's subnet.</summary>
-    internal IPAddress Broadcast { get; }
+    internal IPAddress Broadcast { get; } = broadcast;
 }
 
 /// <summary>Finds interfaces by name and their directed broadcast addresses.</summary>
