@@ -203,9 +203,17 @@ Describe 'Sending to a group on lo' {
             }
         }
     ) {
+        # The example's fixed ports and groups become free ones, so runs at the same time do not meet.
+        $code = $Code
+        foreach ($fixed in @([regex]::Matches($Code, "-Port (\d+)|'--port', '(\d+)'") | ForEach-Object { $_.Groups[1].Value + $_.Groups[2].Value } | Select-Object -Unique)) {
+            $code = $code -replace "\b$fixed\b", (Get-ClosedUdpPort)
+        }
+        foreach ($fixed in @([regex]::Matches($Code, '\b239\.\d+\.\d+\.\d+\b').Value | Select-Object -Unique)) {
+            $code = $code -replace [regex]::Escape($fixed), (New-TestGroup)
+        }
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Set-Location '$(Resolve-Path "$PSScriptRoot/../..")'; $Code")
+            $null = $ps.AddScript("Import-Module PSUdp; Set-Location '$(Resolve-Path "$PSScriptRoot/../..")'; $code")
             $async = $ps.BeginInvoke()
             $async.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because "$Name, $Title must end by itself"
             $output = @($ps.EndInvoke($async))
