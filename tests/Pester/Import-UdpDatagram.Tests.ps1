@@ -208,6 +208,17 @@ Describe 'Import-UdpDatagram' {
             finally { $server | Remove-Job -Force }
         }
 
+        It 'a replay with -TimeToLive arrives with that TTL' {
+            $server = Receive-UdpDatagram -Port 0 -LocalAddress 127.0.0.1 -Count 3 -AsJob
+            try {
+                Import-UdpDatagram -Path $file | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $server.LocalPort -TimeToLive 5
+                $got = @($server | Wait-Job -Timeout 10 | Receive-Job)
+                $got.Text | Should -Be @('one', 'two', 'three')
+                $got.TimeToLive | Should -Be @(5, 5, 5)
+            }
+            finally { $server | Remove-Job -Force }
+        }
+
         It '-Paced keeps the gaps of the capture' {
             # A capture whose datagrams are 0.6 s apart, made from deserialized copies with new times.
             $xml = Join-Path $TestDrive 'paced.xml'

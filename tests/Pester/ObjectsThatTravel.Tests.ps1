@@ -16,8 +16,23 @@ BeforeAll {
 
     # The views of PSUdp.UdpDatagram, by name, from the module's own format file.
     $formatFile = Join-Path (Split-Path (Get-Module PSUdp).Path) 'PSUdp.Format.ps1xml'
-    $Views = @(([xml](Get-Content -Raw $formatFile)).Configuration.ViewDefinitions.View |
-        Where-Object { $_.ViewSelectedBy.TypeName -contains 'PSUdp.UdpDatagram' } | ForEach-Object Name)
+    $AllViews = @(([xml](Get-Content -Raw $formatFile)).Configuration.ViewDefinitions.View)
+    $Views = @($AllViews | Where-Object { $_.ViewSelectedBy.TypeName -contains 'PSUdp.UdpDatagram' } | ForEach-Object Name)
+
+    # A live object of every type the format file has a view for, as the cmdlets make them.
+    $sink = New-TestPeer
+    $echo = Start-UdpEcho -Port 0 -LocalAddress 127.0.0.1 -AsJob
+    $Samples = @{
+        'PSUdp.UdpDatagram'     = $Live
+        'PSUdp.UdpSendSummary'  = @(Send-UdpDatagram -ComputerName 127.0.0.1 -Port $sink.LocalEndPoint.Port -Message 'load' -RepeatCount 3 -PassThru)
+        'PSUdp.UdpProbeResult'  = @(
+            Test-UdpConnection -ComputerName 127.0.0.1 -Port $echo.LocalPort -Probe Echo
+            Test-UdpConnection -ComputerName 127.0.0.1 -Port (Get-ClosedUdpPort) -Probe Echo -TimeoutSeconds 1
+        )
+        'PSUdp.UdpProbeSummary' = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port $echo.LocalPort -Probe Echo -Count 3 -IntervalSeconds 0.05)
+    }
+    $echo | Remove-Job -Force
+    $sink.Dispose()
 
     function Show-Table($Objects, [string] $View) { ($Objects | Format-Table -View $View | Out-String -Width 250).TrimEnd() }
 
@@ -103,6 +118,26 @@ Describe 'Datagrams that travel' {
                 [PSUdp.DatagramDirection]$back[$i].Direction | Should -Be $Live[$i].Direction
                 [byte[]]$back[$i].Payload | Should -Be ([byte[]]$Live[$i].Payload)
                 $back[$i].Hex | Should -BeExactly $Live[$i].Hex
+            }
+        }
+
+        It 'every view of the format file has a sample object here, and a full table' {
+            foreach ($view in $AllViews) {
+                $type = @($view.ViewSelectedBy.TypeName)[0]
+                $Samples.ContainsKey($type) | Should -BeTrue -Because "view $($view.Name) needs a sample object in ObjectsThatTravel.Tests.ps1"
+                $Samples[$type].Count | Should -BeGreaterThan 0 -Because "the cmdlets made a $type"
+            }
+        }
+
+        It 'after <_> every column of every view of every type reads as for the live objects' -ForEach 'Import-Clixml', 'remoting serialization' {
+            foreach ($view in $AllViews) {
+                $type = @($view.ViewSelectedBy.TypeName)[0]
+                $live = @($Samples[$type])
+                $xml = Join-Path $TestDrive "$type.xml"
+                $live | Export-Clixml $xml
+                $back = if ($_ -eq 'Import-Clixml') { @(Import-Clixml $xml) } else { @(ConvertTo-Remoted $live) }
+                $back[0].pstypenames[0] | Should -Be "Deserialized.$type"
+                Show-Table $back $view.Name | Should -BeExactly (Show-Table $live $view.Name) -Because "view $($view.Name) after $_"
             }
         }
 
