@@ -463,7 +463,7 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
 
     It 'A does not hear its own datagram to a group it joined, unless -MulticastLoopback' {
         $group = '239.1.3.5'
-        $lines = Invoke-PSUdp 'a' "`$j = Receive-UdpDatagram -Port $port -MulticastGroup $group -InterfaceName eth0 -TimeoutSeconds 3 -AsJob; Send-UdpDatagram $group $port 'not looped' -InterfaceName eth0; Send-UdpDatagram $group $port 'looped' -InterfaceName eth0 -MulticastLoopback; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.Text }"
+        $lines = Invoke-PSUdp 'a' "`$j = Receive-UdpDatagram -Port $port -MulticastGroup $group -InterfaceName eth0 -TimeoutSeconds 8 -AsJob; Send-UdpDatagram $group $port 'not looped' -InterfaceName eth0; Send-UdpDatagram $group $port 'looped' -InterfaceName eth0 -MulticastLoopback; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.Text }"
         @($lines | Where-Object { $_ -like 'GOT *' }) | Should -Be 'GOT looped'
     }
 
@@ -478,7 +478,7 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         foreach ($r in $responders) { $null = Wait-TestPeerListening $r -TimeoutSeconds 20 }
         Wait-Forwarded 'b', 'c', 'd' $group
         $search = 'M-SEARCH * HTTP/1.1`r`nHOST: 239.255.255.250:1900`r`nMAN: `"ssdp:discover`"`r`nMX: 1`r`nST: ssdp:all`r`n`r`n'
-        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $ssdp `"$search`" -InterfaceName eth0 -WaitForReply -TimeoutSeconds 2 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + (`$_.Text -split '
+        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $ssdp `"$search`" -InterfaceName eth0 -WaitForReply -TimeoutSeconds 5 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + (`$_.Text -split '
 ')[2] }"
         $replies = @($lines | Where-Object { $_ -like 'REPLY *' } | Sort-Object)
         $replies | Should -Be 'REPLY 198.51.100.12 SERVER: host b', 'REPLY 198.51.100.13 SERVER: host c', 'REPLY 198.51.100.14 SERVER: host d'

@@ -95,7 +95,7 @@ Describe 'Receive-UdpDatagram' {
         # The build runs this file twice: as Linux runs it, and with PSUDP_FORCE_PORTABLE=1 as other systems do.
         $expected = if ($env:PSUDP_FORCE_PORTABLE -eq '1' -or -not $IsLinux) { 'one datagram per receive' } else { 'in batches' }
         $port = Get-ClosedUdpPort
-        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; Send-UdpDatagram 127.0.0.1 $p 'path' } -ArgumentList $port
+        $job = Start-ThreadJob { param($p, $u) Import-Module $u; $null = Wait-Until { Test-UdpPortBound $p } -Seconds 30; Send-UdpDatagram 127.0.0.1 $p 'path' } -ArgumentList $port, "$PSScriptRoot/PSUdpTestUtilities.psm1"
         try {
             $verbose = Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -Count 1 -TimeoutSeconds 10 -Verbose 4>&1 |
                 Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
