@@ -68,7 +68,7 @@ Describe 'the caller stops' {
 
     It 'Select-Object -First 1 ends the receiver early and frees the port' {
         $port = Get-ClosedUdpPort
-        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; 1..5 | ForEach-Object { Send-UdpDatagram 127.0.0.1 $p "n$_" -ErrorAction Ignore } } -ArgumentList $port
+        $job = Start-ThreadJob { param($p, $u) Import-Module $u; $null = Wait-Until { Test-UdpPortBound $p } -Seconds 30; 1..5 | ForEach-Object { Send-UdpDatagram 127.0.0.1 $p "n$_" -ErrorAction Ignore } } -ArgumentList $port, "$PSScriptRoot/PSUdpTestUtilities.psm1"
         try {
             Import-Module PSUdp
             $first = Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -TimeoutSeconds 10 | Select-Object -First 1
@@ -80,7 +80,7 @@ Describe 'the caller stops' {
 
     It 'a downstream command that throws ends the receiver and frees the port' {
         $port = Get-ClosedUdpPort
-        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; Send-UdpDatagram 127.0.0.1 $p 'boom' } -ArgumentList $port
+        $job = Start-ThreadJob { param($p, $u) Import-Module $u; $null = Wait-Until { Test-UdpPortBound $p } -Seconds 30; Send-UdpDatagram 127.0.0.1 $p 'boom' } -ArgumentList $port, "$PSScriptRoot/PSUdpTestUtilities.psm1"
         try {
             { Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -TimeoutSeconds 10 | ForEach-Object { throw "downstream: $($_.Text)" } } |
                 Should -Throw 'downstream: boom'

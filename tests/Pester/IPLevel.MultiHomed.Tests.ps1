@@ -57,7 +57,7 @@ Describe 'A multi-homed echo answers from each address' -Skip:$skip {
     }
 
     It 'a broadcast from b is answered from the unicast address of each interface it arrived on' {
-        $result = Invoke-PwshIn $b.Namespace "Send-UdpBroadcast -Port $port -BroadcastAddress 198.51.100.255 -Message hello -WaitForReply -TimeoutSeconds 3 | ForEach-Object { 'GOT {0} {1}' -f `$_.RemoteAddress, `$_.Text }"
+        $result = Invoke-PwshIn $b.Namespace "Send-UdpBroadcast -Port $port -BroadcastAddress 198.51.100.255 -Message hello -WaitForReply -TimeoutSeconds 8 | ForEach-Object { 'GOT {0} {1}' -f `$_.RemoteAddress, `$_.Text }"
         $from = @($result.Output | Where-Object { $_ -like 'GOT *' } | ForEach-Object { ($_ -split ' ')[1] } | Sort-Object -Unique)
         $from.Count | Should -BeGreaterThan 0 -Because ($result.Output + $result.Error -join "`n")
         $from | ForEach-Object { $_ | Should -BeIn @('198.51.100.11', '198.51.100.21', '198.51.100.31') }

@@ -108,7 +108,7 @@ catch { "ERR `$(`$_.FullyQualifiedErrorId) `$(`$_.Exception.Message)" }
     }
 
     It 'Test-UdpConnection -TimeToLive 1 shows R''s time exceeded as the evidence' {
-        $result = Invoke-PwshIn $net.A.Namespace "Test-UdpConnection -ComputerName 203.0.113.2 -Port 9 -TimeToLive 1 -Retries 0 -TimeoutSeconds 2 | ForEach-Object { 'RESULT {0} {1} {2}' -f `$_.IcmpType, `$_.IcmpSource, `$_.Verdict }"
+        $result = Invoke-PwshIn $net.A.Namespace "Test-UdpConnection -ComputerName 203.0.113.2 -Port 9 -TimeToLive 1 -Retries 0 -TimeoutSeconds 5 | ForEach-Object { 'RESULT {0} {1} {2}' -f `$_.IcmpType, `$_.IcmpSource, `$_.Verdict }"
         $line = @($result.Output | Where-Object { $_ -like 'RESULT *' })[0]
         $line | Should -BeLike 'RESULT 11 192.0.2.1 *' -Because ($result.Output + $result.Error -join "`n")
     }

@@ -97,7 +97,7 @@ Describe 'Joining groups on lo' {
 
     It 'a source-specific join admits only that source' {
         $group = New-TestGroup
-        $job = Receive-UdpDatagram -Port 0 -MulticastGroup $group -SourceAddress 127.0.0.1 -InterfaceName lo -TimeoutSeconds 3 -AsJob
+        $job = Receive-UdpDatagram -Port 0 -MulticastGroup $group -SourceAddress 127.0.0.1 -InterfaceName lo -TimeoutSeconds 8 -AsJob
         try {
             # python's sender leaves lo from the machine's primary address, not 127.0.0.1: refused.
             Send-ToGroupOnLo $group $job.LocalPort 'other source'
@@ -186,7 +186,7 @@ Describe 'Sending to a group on lo' {
         $port = Get-ClosedUdpPort
         $echoes = 1..2 | ForEach-Object { Start-UdpEcho -Port $port -MulticastGroup $group -InterfaceName lo -ReuseAddress -AsJob }
         try {
-            $replies = @(Send-UdpDatagram $group $port 'who is there' -InterfaceName lo -MulticastLoopback -LocalAddress 127.0.0.1 -WaitForReply -TimeoutSeconds 1.5)
+            $replies = @(Send-UdpDatagram $group $port 'who is there' -InterfaceName lo -MulticastLoopback -LocalAddress 127.0.0.1 -WaitForReply -TimeoutSeconds 5)
             $replies.Count | Should -Be 1
             $replies[0].RemoteAddress | Should -Be ([ipaddress]::Loopback)
             $replies[0].Text | Should -BeExactly 'who is there'
@@ -402,7 +402,7 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         $bAddress = if ($v6) { $domain.GetHost('b').LinkLocalAddress } else { $domain.GetHost('b').Address }
         $echo = Start-Listener 'b' "-MulticastGroup $group -InterfaceName eth0 -Count 1 -TimeoutSeconds 30" 'Start-UdpEcho'
         Wait-Forwarded 'b' $group
-        $r = Invoke-TestPeer udp_multicast 'request', '--group', $group, '--port', $port, '--interface', 'eth0', '--text', 'echo me', '--timeout', '3' -TestHost $a
+        $r = Invoke-TestPeer udp_multicast 'request', '--group', $group, '--port', $port, '--interface', 'eth0', '--text', 'echo me', '--timeout', '10' -TestHost $a
         $replies = @($r.Output | Where-Object { $_ -like 'REPLY *' })
         $echoed = Receive-Listener $echo['b']
         $echoed | Should -BeLike "GOT $from* $group echo me" -Because "python said: $($r.Output + $r.Error)"
@@ -463,7 +463,7 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
 
     It 'A does not hear its own datagram to a group it joined, unless -MulticastLoopback' {
         $group = '239.1.3.5'
-        $lines = Invoke-PSUdp 'a' "`$j = Receive-UdpDatagram -Port $port -MulticastGroup $group -InterfaceName eth0 -TimeoutSeconds 3 -AsJob; Send-UdpDatagram $group $port 'not looped' -InterfaceName eth0; Send-UdpDatagram $group $port 'looped' -InterfaceName eth0 -MulticastLoopback; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.Text }"
+        $lines = Invoke-PSUdp 'a' "`$j = Receive-UdpDatagram -Port $port -MulticastGroup $group -InterfaceName eth0 -TimeoutSeconds 8 -AsJob; Send-UdpDatagram $group $port 'not looped' -InterfaceName eth0; Send-UdpDatagram $group $port 'looped' -InterfaceName eth0 -MulticastLoopback; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.Text }"
         @($lines | Where-Object { $_ -like 'GOT *' }) | Should -Be 'GOT looped'
     }
 
@@ -478,7 +478,7 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         foreach ($r in $responders) { $null = Wait-TestPeerListening $r -TimeoutSeconds 20 }
         Wait-Forwarded 'b', 'c', 'd' $group
         $search = 'M-SEARCH * HTTP/1.1`r`nHOST: 239.255.255.250:1900`r`nMAN: `"ssdp:discover`"`r`nMX: 1`r`nST: ssdp:all`r`n`r`n'
-        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $ssdp `"$search`" -InterfaceName eth0 -WaitForReply -TimeoutSeconds 2 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + (`$_.Text -split '
+        $lines = Invoke-PSUdp 'a' "Send-UdpDatagram $group $ssdp `"$search`" -InterfaceName eth0 -WaitForReply -TimeoutSeconds 5 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + (`$_.Text -split '
 ')[2] }"
         $replies = @($lines | Where-Object { $_ -like 'REPLY *' } | Sort-Object)
         $replies | Should -Be 'REPLY 198.51.100.12 SERVER: host b', 'REPLY 198.51.100.13 SERVER: host c', 'REPLY 198.51.100.14 SERVER: host d'

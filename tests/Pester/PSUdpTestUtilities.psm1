@@ -46,6 +46,21 @@ function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
     finally { if ($socket) { $socket.Dispose() } }
 }
 
+# Whether some socket of this machine's namespace is bound to the UDP port, read from /proc
+# without binding (a probe bind could take the port from the socket about to bind it). Where there
+# is no /proc, $true: a caller then waits only by its own bound.
+function Test-UdpPortBound([int] $Port) {
+    $tables = @('/proc/net/udp', '/proc/net/udp6') | Where-Object { Test-Path $_ }
+    if (-not $tables) { return $true }
+    $suffix = ':{0:X4}' -f $Port
+    foreach ($table in $tables) {
+        foreach ($line in (Get-Content $table | Select-Object -Skip 1)) {
+            if (($line.Trim() -split '\s+')[1] -like "*$suffix") { return $true }
+        }
+    }
+    $false
+}
+
 # Polls a condition (bounded) instead of sleeping a fixed time; returns its last value.
 function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
     $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)

@@ -12,13 +12,14 @@ Describe 'Receive-UdpDatagram' {
         $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; Count = 2; LocalAddress = '127.0.0.1' }
         try {
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            # The first runspace loads the module: on a loaded machine that alone can take seconds.
+            Wait-Until { -not (Test-UdpPortFree $port) } -Seconds 60 | Should -BeTrue
             Send-UdpDatagram 127.0.0.1 $port 'first'
-            Wait-Until { $receiver.Output.Count -ge 1 } | Should -BeTrue
+            Wait-Until { $receiver.Output.Count -ge 1 } -Seconds 30 | Should -BeTrue
             $receiver.Handle.IsCompleted | Should -BeFalse
             $receiver.Output[0].Text | Should -BeExactly 'first'
             Send-UdpDatagram 127.0.0.1 $port 'second'
-            Wait-Until { $receiver.Handle.IsCompleted } | Should -BeTrue
+            Wait-Until { $receiver.Handle.IsCompleted } -Seconds 30 | Should -BeTrue
             $receiver.Output.Count | Should -Be 2
         }
         finally { $receiver.PowerShell.Dispose() }
@@ -94,7 +95,7 @@ Describe 'Receive-UdpDatagram' {
         # The build runs this file twice: as Linux runs it, and with PSUDP_FORCE_PORTABLE=1 as other systems do.
         $expected = if ($env:PSUDP_FORCE_PORTABLE -eq '1' -or -not $IsLinux) { 'one datagram per receive' } else { 'in batches' }
         $port = Get-ClosedUdpPort
-        $job = Start-ThreadJob { param($p) Start-Sleep -Milliseconds 300; Send-UdpDatagram 127.0.0.1 $p 'path' } -ArgumentList $port
+        $job = Start-ThreadJob { param($p, $u) Import-Module $u; $null = Wait-Until { Test-UdpPortBound $p } -Seconds 30; Send-UdpDatagram 127.0.0.1 $p 'path' } -ArgumentList $port, "$PSScriptRoot/PSUdpTestUtilities.psm1"
         try {
             $verbose = Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -Count 1 -TimeoutSeconds 10 -Verbose 4>&1 |
                 Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }

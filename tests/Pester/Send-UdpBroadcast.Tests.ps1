@@ -30,7 +30,7 @@ Describe 'Send-UdpBroadcast on loopback' {
     It 'collects the reply of an echo server' {
         $echo = Start-UdpEcho -Port 0 -LocalAddress 0.0.0.0 -AsJob
         try {
-            $replies = @(Send-UdpBroadcast -Port $echo.LocalPort -BroadcastAddress 127.255.255.255 -Hex '00FF' -WaitForReply -TimeoutSeconds 1)
+            $replies = @(Send-UdpBroadcast -Port $echo.LocalPort -BroadcastAddress 127.255.255.255 -Hex '00FF' -WaitForReply -TimeoutSeconds 5)
             $replies.Count | Should -Be 1
             $replies[0].Hex | Should -BeExactly '00FF'
             $replies[0].RemotePort | Should -Be $echo.LocalPort
@@ -139,7 +139,7 @@ Describe "Send-UdpBroadcast in a broadcast domain of three hosts$netnsNote" -Ski
 
     It 'the limited broadcast from A reaches the echo servers in B and C: exactly two replies' {
         $echoes = Start-Listeners 'b', 'c', 'd' 'Start-UdpEcho' '-Count 1'
-        $lines = Invoke-PSUdp 'a' "Send-UdpBroadcast -Port $port -Message 'who is there' -WaitForReply -TimeoutSeconds 2 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + `$_.Text }"
+        $lines = Invoke-PSUdp 'a' "Send-UdpBroadcast -Port $port -Message 'who is there' -WaitForReply -TimeoutSeconds 5 | ForEach-Object { 'REPLY ' + `$_.RemoteAddress + ' ' + `$_.Text }"
         $replies = @($lines | Where-Object { $_ -like 'REPLY *' })
         $replies.Count | Should -Be 2
         @($replies | ForEach-Object { ($_ -split ' ')[1] } | Sort-Object) | Should -Be @('198.51.100.12', '198.51.100.13')

@@ -147,7 +147,7 @@ Describe 'Test-UdpConnection -Count' {
     It 'matches loss and delay injected by a python echo peer that drops every 4th and delays by 50 ms' {
         $peer = Start-TestPeer udp_impaired_echo '--port', '0', '--drop-every', '4', '--delay-ms', '50'
         try {
-            $s = Test-UdpConnection -ComputerName 127.0.0.1 -Port (Wait-TestPeerListening $peer) -Probe Echo -Count 20 -IntervalSeconds 0.1 -TimeoutSeconds 2
+            $s = Test-UdpConnection -ComputerName 127.0.0.1 -Port (Wait-TestPeerListening $peer) -Probe Echo -Count 20 -IntervalSeconds 0.1 -TimeoutSeconds 5
             $s.Sent | Should -Be 20
             $s.Received | Should -Be 15
             $s.LossPercent | Should -Be 25
@@ -163,7 +163,7 @@ Describe 'Test-UdpConnection -Count' {
     It 'counts duplicates and reordering from a peer that answers twice and out of order' {
         $peer = Start-TestPeer udp_impaired_echo '--port', '0', '--duplicate-every', '3', '--hold-every', '5', '--hold-ms', '150'
         try {
-            $s = Test-UdpConnection -ComputerName 127.0.0.1 -Port (Wait-TestPeerListening $peer) -Probe Echo -Count 10 -IntervalSeconds 0.05 -TimeoutSeconds 2
+            $s = Test-UdpConnection -ComputerName 127.0.0.1 -Port (Wait-TestPeerListening $peer) -Probe Echo -Count 10 -IntervalSeconds 0.05 -TimeoutSeconds 5
             $s.Received | Should -Be 10
             $s.Duplicates | Should -Be 3 # the 3rd, 6th and 9th answered twice
             $s.Reordered | Should -BeGreaterOrEqual 1

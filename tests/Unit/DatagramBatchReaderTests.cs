@@ -60,6 +60,6 @@ public class DatagramBatchReaderTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<SocketException>(() => reader.Read(16));
         Assert.Equal(SocketError.TimedOut, e.SocketErrorCode);
-        Assert.InRange(clock.ElapsedMilliseconds, 30, 1000);
+        Assert.InRange(clock.ElapsedMilliseconds, 30, 5000); // the upper bound only says the timeout ended the read: a loaded machine adds to it
     }
 }

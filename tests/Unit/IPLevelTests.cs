@@ -24,12 +24,12 @@ public class AnswerSourceTests
         using var echo = new EchoServer(new ListenerOptions { Socket = { LocalAddress = IPAddress.Parse(bound) } }, 0);
         echo.Start();
         IPAddress to = IPAddress.Parse(destination);
-        using var client = new Socket(to.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        using var client = new Socket(to.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 20000 };
         client.Connect(new IPEndPoint(to, echo.LocalEndPoint.Port));
         client.Send(new byte[] { 4, 2 });
         var buffer = new byte[16];
         Assert.Equal(2, client.Receive(buffer)); // a connected socket drops an answer from any other address
-        Assert.True(echo.Queue.TryTake(out UdpDatagram? d, 5000, CancellationToken.None));
+        Assert.True(echo.Queue.TryTake(out UdpDatagram? d, 20000, CancellationToken.None));
         Assert.Equal(to, d!.LocalAddress);
         Assert.Equal("lo", d.InterfaceName);
     }

@@ -14,14 +14,10 @@ internal static class ErrorRecords
     /// <summary>An ErrorRecord whose id is the failure's kind, such as PortUnreachable, with the advice for <paramref name="command"/>.</summary>
     internal static ErrorRecord From(UdpException exception, object? target = null, CommandInfo? command = null)
     {
+        // The advice is part of the message, so every view shows it once; a RecommendedAction
+        // beside it would print it twice in PowerShell 7's concise view.
         string advice = Advice(exception, command);
-        var record = new ErrorRecord(exception.WithAdvice(advice), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
-        if (advice.Length > 0)
-        {
-            record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = advice };
-        }
-
-        return record;
+        return new ErrorRecord(exception.WithAdvice(advice), exception.Kind.ToString(), Category(exception.Kind), target ?? exception.Target);
     }
 
     /// <summary>The non-terminating error for an earlier datagram that <paramref name="refused"/> answered with ICMP port unreachable.</summary>

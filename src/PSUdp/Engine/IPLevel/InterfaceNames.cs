@@ -13,10 +13,26 @@ namespace PSUdp.Engine.IPLevel;
 /// </summary>
 internal static class InterfaceNames
 {
-    private static readonly ConcurrentDictionary<int, string?> Names = new();
+    private static readonly ConcurrentDictionary<int, string> Names = new();
 
     /// <summary>The name of the interface with this index, or null when there is none.</summary>
-    internal static string? Of(int index) => Names.GetOrAdd(index, Find);
+    /// <remarks>Only a name found is remembered: a lookup that failed (an interface not there yet,
+    /// or a system call that failed for the moment) is tried again next time.</remarks>
+    internal static string? Of(int index)
+    {
+        if (Names.TryGetValue(index, out string? known))
+        {
+            return known;
+        }
+
+        string? found = Find(index);
+        if (found is not null)
+        {
+            Names[index] = found;
+        }
+
+        return found;
+    }
 
     private static string? Find(int index)
     {
