@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using PSUdp.Engine;
 using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Linux;
 using Xunit;
 
 namespace PSUdp.Tests;

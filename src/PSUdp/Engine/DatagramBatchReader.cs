@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Batch;
 using PSUdp.Engine.IPLevel;
-using static PSUdp.Engine.IPLevel.LinuxNative;
+using static PSUdp.Engine.Linux.LinuxNative;
 
 namespace PSUdp.Engine;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using static PSUdp.Engine.Linux.LinuxNative;
 
 namespace PSUdp.Engine;
 
@@ -9,14 +10,6 @@ namespace PSUdp.Engine;
 /// </summary>
 internal static class LinuxSocketOptions
 {
-    private const int SolSocket = 1;
-    private const int SolIP = 0;
-    private const int SolIPv6 = 41;
-    private const int SoRcvBufForce = 33;
-    private const int IPRecvErr = 11;
-    private const int IPv6RecvErr = 25;
-    private const int SoBindToDevice = 25;
-
     private static bool IsLinux => RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
     /// <summary>
@@ -31,15 +24,15 @@ internal static class LinuxSocketOptions
             return;
         }
 
-        Set(socket, SolIP, IPRecvErr, 1);
+        SetInt(socket, SolIP, IPRecvErr, 1);
         if (socket.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            Set(socket, SolIPv6, IPv6RecvErr, 1);
+            SetInt(socket, SolIPv6, IPv6RecvErr, 1);
         }
     }
 
     /// <summary>SO_RCVBUFFORCE: a receive buffer above net.core.rmem_max, for privileged callers.</summary>
-    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => Platform.LinuxPaths && Set(socket, SolSocket, SoRcvBufForce, bytes);
+    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => Platform.LinuxPaths && SetInt(socket, SolSocket, SoRcvBufForce, bytes);
 
     /// <summary>
     /// SO_BINDTODEVICE: what the socket sends leaves through this interface, whatever the routes
@@ -53,15 +46,6 @@ internal static class LinuxSocketOptions
         }
 
         byte[] name = System.Text.Encoding.ASCII.GetBytes(interfaceName + "\0");
-        return setsockopt(socket.Handle.ToInt32(), SolSocket, SoBindToDevice, name, (uint)name.Length) == 0;
+        return SetBytes(socket, SolSocket, SoBindToDevice, name);
     }
-
-    private static bool Set(Socket socket, int level, int name, int value) =>
-        setsockopt(socket.Handle.ToInt32(), level, name, ref value, sizeof(int)) == 0;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setsockopt(int socket, int level, int name, ref int value, uint length);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setsockopt(int socket, int level, int name, byte[] value, uint length);
 }

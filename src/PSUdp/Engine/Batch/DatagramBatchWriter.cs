@@ -1,8 +1,8 @@
 using System;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Linux;
 
 namespace PSUdp.Engine.Batch;
 
@@ -16,9 +16,6 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
 {
     /// <summary>Datagrams per system call: a paced run at 100,000 per second sends a millisecond or two of them at once.</summary>
     internal const int DefaultCapacity = 256;
-
-    // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
-    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
     private readonly SafeHandle handle;
     private readonly IntPtr memory;
@@ -51,8 +48,7 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
     /// <summary>A writer for the socket, or null where sendmmsg is not available (not Linux, not 64-bit).</summary>
     internal static DatagramBatchWriter? TryCreate(Socket socket, int capacity = DefaultCapacity)
     {
-        if (!Platform.LinuxPaths || IntPtr.Size != 8 ||
-            SafeHandleProperty?.GetValue(socket) is not SafeHandle handle)
+        if (LinuxNative.HandleOf(socket) is not SafeHandle handle)
         {
             return null;
         }
@@ -74,7 +70,7 @@ internal sealed unsafe class DatagramBatchWriter : IDisposable
         }
 
         int want = Math.Min(count, Capacity);
-        int sent = IPLevel.LinuxNative.sendmmsg(handle, messages, (uint)want, 0);
+        int sent = LinuxNative.sendmmsg(handle, messages, (uint)want, 0);
         if (sent < 0)
         {
             throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastWin32Error()));

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace PSUdp.Engine.Batch;
 
-// Linux's structures for recvmmsg and sendmmsg (LP64), read and written in place.
+// Linux's structures for recvmmsg, sendmmsg, recvmsg and sendmsg (LP64), read and written in place;
+// the calls and the option numbers are in Linux/LinuxNative.cs.
 
 /// <summary>struct iovec.</summary>
 [StructLayout(LayoutKind.Sequential)]

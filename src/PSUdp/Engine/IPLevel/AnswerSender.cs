@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Batch;
+using PSUdp.Engine.Linux;
 
 namespace PSUdp.Engine.IPLevel;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Linux;
 
 namespace PSUdp.Engine.IPLevel;
 

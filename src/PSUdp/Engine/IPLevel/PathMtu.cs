@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PSUdp.Engine.Linux;
 
 namespace PSUdp.Engine.IPLevel;
 

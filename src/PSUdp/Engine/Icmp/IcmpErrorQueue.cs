@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Batch;
+using static PSUdp.Engine.Linux.LinuxNative;
 
 namespace PSUdp.Engine;
 
@@ -18,14 +18,6 @@ namespace PSUdp.Engine;
 /// </summary>
 internal static unsafe class IcmpErrorQueue
 {
-    private const int MsgErrQueue = 0x2000;
-    private const int MsgDontWait = 0x40;
-    private const int SolIP = 0;
-    private const int SolIPv6 = 41;
-    private const int IPRecvErr = 11;
-    private const int IPv6RecvErr = 25;
-    private const ushort AfInet = 2;
-    private const ushort AfInet6 = 10;
     private const byte OriginLocal = 1;
     private const byte OriginIcmp = 2;
     private const byte OriginIcmp6 = 3;
@@ -33,9 +25,6 @@ internal static unsafe class IcmpErrorQueue
     private const int NameLength = 128;
     private const int ControlLength = 512;
     private const int QuotedLength = 512;
-
-    // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
-    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
     /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
     internal static bool IsAvailable { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && SafeHandleProperty is not null;
@@ -221,7 +210,4 @@ internal static unsafe class IcmpErrorQueue
     }
 
     private static int Align(int length) => (length + IntPtr.Size - 1) & ~(IntPtr.Size - 1);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int recvmsg(SafeHandle socket, MessageHeader* message, int flags);
 }

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using static PSUdp.Engine.Linux.LinuxNative;
 
 namespace PSUdp.Engine.Multicast;
 
@@ -15,16 +16,6 @@ namespace PSUdp.Engine.Multicast;
 /// </summary>
 internal static class MulticastSocketOptions
 {
-    private const int SolIP = 0;
-    private const int SolIPv6 = 41;
-    private const int IPMulticastIf = 32;
-    private const int IPMulticastAll = 49;
-    private const int IPv6MulticastAll = 29;
-    private const int McastJoinSourceGroup = 46;
-    private const int McastLeaveSourceGroup = 47;
-    private const int AfInet = 2;
-    private const int AfInet6 = 10;
-
     // struct group_source_req: a 32-bit interface index, then two 128-byte sockaddr_storage
     // aligned to 8 bytes (the group at 8, the source at 136).
     private const int GroupSourceRequestLength = 264;
@@ -59,11 +50,11 @@ internal static class MulticastSocketOptions
         if (groupFamily == AddressFamily.InterNetworkV6)
         {
             // Since Linux 4.20; older kernels keep delivering every group, which only widens what arrives.
-            setsockopt(Descriptor(socket), SolIPv6, IPv6MulticastAll, ref off, sizeof(int));
+            SetInt(socket, SolIPv6, IPv6MulticastAll, off);
         }
         else
         {
-            setsockopt(Descriptor(socket), SolIP, IPMulticastAll, ref off, sizeof(int));
+            SetInt(socket, SolIP, IPMulticastAll, off);
         }
     }
 
@@ -91,7 +82,7 @@ internal static class MulticastSocketOptions
         // struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; }
         var request = new byte[12];
         BitConverter.GetBytes(interfaceIndex).CopyTo(request, 8);
-        return setsockopt(Descriptor(socket), SolIP, IPMulticastIf, request, (uint)request.Length) == 0
+        return SetBytes(socket, SolIP, IPMulticastIf, request)
             ? null
             : new Win32Exception(Marshal.GetLastWin32Error()).Message;
     }
@@ -108,7 +99,7 @@ internal static class MulticastSocketOptions
         WriteAddress(request, GroupOffset, group);
         WriteAddress(request, SourceOffset, source);
         int level = group.AddressFamily == AddressFamily.InterNetworkV6 ? SolIPv6 : SolIP;
-        return setsockopt(Descriptor(socket), level, option, request, (uint)request.Length) == 0
+        return SetBytes(socket, level, option, request)
             ? null
             : new Win32Exception(Marshal.GetLastWin32Error()).Message;
     }
@@ -130,12 +121,4 @@ internal static class MulticastSocketOptions
             bytes.CopyTo(request, offset + 4);
         }
     }
-
-    private static int Descriptor(Socket socket) => socket.Handle.ToInt32();
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setsockopt(int socket, int level, int name, ref int value, uint length);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setsockopt(int socket, int level, int name, byte[] value, uint length);
 }

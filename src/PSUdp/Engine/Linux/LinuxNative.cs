@@ -4,12 +4,13 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Batch;
 
-namespace PSUdp.Engine.IPLevel;
+namespace PSUdp.Engine.Linux;
 
 /// <summary>
-/// The Linux (LP64) calls that the batch reader, the answering send and the IP-level options use
-/// directly, where .NET has no allocation-free equivalent or no name (recvmmsg, sendmsg,
-/// setsockopt, getsockopt), and the option numbers; the structures are in Batch/MessageHeaders.cs.
+/// The one home of the Linux (LP64) declarations the engine calls directly, where .NET has no
+/// allocation-free equivalent or no name: the address families, socket option levels, option
+/// numbers and message flags, and recvmmsg, sendmsg, sendmmsg, recvmsg, setsockopt and
+/// getsockopt. The structures (msghdr, mmsghdr, cmsghdr, iovec) are in Batch/MessageHeaders.cs.
 /// </summary>
 internal static unsafe class LinuxNative
 {
@@ -19,20 +20,30 @@ internal static unsafe class LinuxNative
     internal const int SolIP = 0;
     internal const int SolIPv6 = 41;
 
+    internal const int SoBindToDevice = 25;
+    internal const int SoRcvBufForce = 33;
+
     internal const int IPTos = 1;
     internal const int IPTtl = 2;
     internal const int IPPktInfo = 8;
     internal const int IPMtuDiscover = 10;
+    internal const int IPRecvErr = 11;
     internal const int IPRecvTtl = 12;
     internal const int IPRecvTos = 13;
     internal const int IPMtu = 14;
+    internal const int IPMulticastIf = 32;
     internal const int IPMulticastTtl = 33;
+    internal const int McastJoinSourceGroup = 46;
+    internal const int McastLeaveSourceGroup = 47;
+    internal const int IPMulticastAll = 49;
     internal const int IPPmtuDiscDo = 2;
 
     internal const int IPv6UnicastHops = 16;
     internal const int IPv6MulticastHops = 18;
     internal const int IPv6MtuDiscover = 23;
     internal const int IPv6Mtu = 24;
+    internal const int IPv6RecvErr = 25;
+    internal const int IPv6MulticastAll = 29;
     internal const int IPv6RecvPktInfo = 49;
     internal const int IPv6PktInfo = 50;
     internal const int IPv6RecvHopLimit = 51;
@@ -48,10 +59,12 @@ internal static unsafe class LinuxNative
     internal const int MemInfoVars = 9;      // SK_MEMINFO_VARS
 
     internal const int MsgTrunc = 0x20;
+    internal const int MsgDontWait = 0x40;
+    internal const int MsgErrQueue = 0x2000;
     internal const int MsgWaitForOne = 0x10000;
 
     // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
-    private static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
+    internal static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
     /// <summary>
     /// The socket's handle where the Linux calls here can use it, else null: not on other systems,
@@ -73,6 +86,14 @@ internal static unsafe class LinuxNative
         return getsockopt(handle, level, name, &value, &length) == 0 ? value : null;
     }
 
+    /// <summary>setsockopt with an int on the socket's descriptor; every platform with one.</summary>
+    internal static bool SetInt(Socket socket, int level, int name, int value) =>
+        setsockopt(Descriptor(socket), level, name, ref value, sizeof(int)) == 0;
+
+    /// <summary>setsockopt with a structure or a string laid out in bytes, on the socket's descriptor.</summary>
+    internal static bool SetBytes(Socket socket, int level, int name, byte[] value) =>
+        setsockopt(Descriptor(socket), level, name, value, (uint)value.Length) == 0;
+
     internal static SocketError ToSocketError(int errno) => Errno.ToSocketError(errno);
 
     /// <summary>Zeroes unmanaged bytes (netstandard2.0 has no Span to do it).</summary>
@@ -91,6 +112,9 @@ internal static unsafe class LinuxNative
     internal static extern int recvmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags, IntPtr timeout);
 
     [DllImport("libc", SetLastError = true)]
+    internal static extern int recvmsg(SafeHandle socket, MessageHeader* message, int flags);
+
+    [DllImport("libc", SetLastError = true)]
     internal static extern IntPtr sendmsg(SafeHandle socket, MessageHeader* message, int flags);
 
     [DllImport("libc", SetLastError = true)]
@@ -101,4 +125,12 @@ internal static unsafe class LinuxNative
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int getsockopt(SafeHandle socket, int level, int name, void* value, uint* length);
+
+    private static int Descriptor(Socket socket) => socket.Handle.ToInt32();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsockopt(int socket, int level, int name, ref int value, uint length);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsockopt(int socket, int level, int name, byte[] value, uint length);
 }
