@@ -270,8 +270,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
                 PayloadSet => ProbePayload.Custom(Payload ?? Array.Empty<byte>()),
                 HexSet => ProbePayload.Custom(HexFormat.Parse(Hex)),
                 _ when Probe is null => null,
-                _ => ProbeCatalog.Find(Probe) is { } probe ? ProbePayload.Of(probe) : throw new UdpException(UdpErrorKind.UnknownProbe,
-                    $"There is no probe named '{Probe}'. The probes are: {string.Join(", ", ProbeCatalog.Names)}.", Probe),
+                _ => ProbePayload.Of(ProbeCatalog.Get(Probe)),
             };
         }
         catch (UdpException e)

@@ -28,6 +28,11 @@ internal static class ProbeCatalog
     internal static UdpProbe? Find(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The probe of that name (any case); throws UnknownProbe, naming the probes there are, when none has it.</summary>
+    internal static UdpProbe Get(string name) =>
+        Find(name) ?? throw new UdpException(UdpErrorKind.UnknownProbe,
+            $"There is no probe named '{name}'. The probes are: {string.Join(", ", Names)}.", name);
+
     /// <summary>The probes for a port, in the order retries send them (161: SNMPv2c, then SNMPv3); empty when none.</summary>
     internal static IReadOnlyList<UdpProbe> ForPort(int port) => All.Where(p => p.Port == port).ToArray();
 
