@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    The scenarios of what PSUdp grew after its first benchmark (issue 16): load generation, the
+    The scenarios of what PSUdp grew after its first benchmark: load generation, the
     echo flood against a batching C# server, multicast receive on lo, Test-UdpConnection, the
     per-datagram arrival facts, capture files, and the targets of those. The machinery (processes,
     counters, runs) is bench/Benchmark.psm1's.
@@ -419,7 +419,7 @@ function Invoke-FactsRun {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Targets (issue 16)
+# Targets
 # ---------------------------------------------------------------------------------------------
 
 function Get-GrownTarget {

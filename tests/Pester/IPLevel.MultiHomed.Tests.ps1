@@ -1,4 +1,4 @@
-# Issue 14: an echo bound to the wildcard on a multi-homed host answers each datagram from the
+# An echo bound to the wildcard on a multi-homed host answers each datagram from the
 # address it was sent to. Host a of a test broadcast domain gets a second address on eth0 and a
 # second interface (eth1, on the same bridge) with a third address; host b is the client.
 

@@ -1,4 +1,4 @@
-# Issue 14 on a routed network of the test's own namespaces: host A - router R - host B, with the
+# IP-level control on a routed network of the test's own namespaces: host A - router R - host B, with the
 # R-B link at MTU 1280 (TestHosts.psm1, New-TestRoutedNetwork). PSUdp runs inside the namespaces
 # as child pwsh processes; an independent python receiver reads the IP header facts too.
 

@@ -1,4 +1,4 @@
-# Issue 14: what PSUdp does at the IP level. Answers from the address a datagram was sent to, the
+# What PSUdp does at the IP level. Answers from the address a datagram was sent to, the
 # facts of each arrival (TTL, DSCP/ECN, interface, kernel time), the senders' -TimeToLive, -Dscp
 # and -DontFragment, and the kernel's own drops. Loopback here; the routed and multi-homed cases
 # run in namespaces of their own (TestHosts.psm1).

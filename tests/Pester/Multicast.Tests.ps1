@@ -1,4 +1,4 @@
-# Multicast (issue 12). NETWORK RULE: from the machine's own namespace, multicast goes only out of
+# Multicast. NETWORK RULE: from the machine's own namespace, multicast goes only out of
 # lo, with the interface named (python's sender refuses anything else); every other case runs in
 # namespaces this file makes (tests/Pester/TestHosts.psm1), on bridges with IGMP/MLD snooping.
 BeforeDiscovery {

@@ -1,5 +1,5 @@
 # Import-Module PSUdp should cost no more than PowerShell charges any binary module with a format
-# file: these tests keep PSUdp from adding its own work to the import (issue 5).
+# file: these tests keep PSUdp from adding its own work to the import.
 BeforeAll {
     Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
     $module = Get-Module PSUdp -ListAvailable | Sort-Object Version -Descending | Select-Object -First 1
