@@ -276,21 +276,11 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         $port = 7800
         $a = $domain.GetHost('a')
 
-        # PSUdp in a host's own pwsh; the script prints what the test reads.
-        function Start-PSUdp([string] $HostName, [string] $Script) {
-            Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $Script"))
-        }
-        function Invoke-PSUdp([string] $HostName, [string] $Script) {
-            @(Receive-TestProcessOutput (Start-PSUdp $HostName $Script) -Wait -TimeoutSeconds 60)
-        }
-        # A PSUdp listener job in each named host: LISTENING once joined, a GOT line per datagram at its end.
+        # PSUdp in a host's own pwsh (TestHosts); the script prints what the test reads.
+        function Invoke-PSUdp([string] $HostName, [string] $Script) { Invoke-PSUdpInTestHost $domain.GetHost($HostName) $Script -TimeoutSeconds 60 }
+        # A PSUdp listener job in each named host: LISTENING once joined, GOT and ARRIVED lines per datagram at its end.
         function Start-Listener([string[]] $HostNames, [string] $Arguments, [string] $Cmdlet = 'Receive-UdpDatagram') {
-            $started = [ordered]@{}
-            foreach ($n in $HostNames) {
-                $started[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text; 'ARRIVED ' + `$_.InterfaceName + ' ' + `$_.TimeToLive }; 'STATE ' + `$j.State"
-            }
-            foreach ($n in $HostNames) { Wait-TestPeerListening $started[$n] -TimeoutSeconds 60 | Should -Be $port }
-            $started
+            Start-PSUdpListenerInTestHost -Domain $domain -HostName $HostNames -Cmdlet $Cmdlet -Port $port -Arguments $Arguments -TimeoutSeconds 60
         }
         # The GOT lines; every line (ARRIVED: interface and TTL) stays in $script:ListenerLines.
         function Receive-Listener($Process) {
@@ -343,13 +333,18 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         Stop-Capture $captures.e $group | Should -Be 0 -Because 'E, behind the second bridge, never joined'
     }
 
-    It 'a source-specific join on B for A receives A''s datagrams and not C''s' {
-        $group = '232.1.2.3'
-        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.Address) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
+    # The IPv6 source is A's link-local address, which the GOT line shows with its zone (the `*`).
+    It 'a source-specific join on B for A''s <Source> to <Group> receives A''s datagrams and not C''s' -ForEach @(
+        @{ Group = '232.1.2.3'; Source = 'Address'; Zone = '' }
+        @{ Group = 'ff35::8000:1'; Source = 'LinkLocalAddress'; Zone = '*' }
+    ) {
+        $group = $Group
+        $from = $a.$Source
+        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $from -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
         Wait-Forwarded 'b' $group
         Send-Python 'c' $group 'from C'
         Send-Python 'a' $group 'from A'
-        Receive-Listener $b['b'] | Should -Be "GOT $($a.Address) $group from A"
+        Receive-Listener $b['b'] | Should -BeLike "GOT $from$Zone $group from A"
     }
 
     It 'after B stops, its membership of <Group> is gone and the bridge no longer forwards the group to it' -ForEach @{ Group = '239.1.2.5' }, @{ Group = 'ff15::1:6' } {
@@ -384,15 +379,6 @@ Describe "Multicast on a switched network: A, B, C, D on a snooping bridge, E be
         }
         Stop-Capture $captures.d $group | Should -Be 0
         Stop-Capture $captures.e $group | Should -Be 0
-    }
-
-    It 'IPv6: a source-specific join on B for A''s link-local address receives A''s datagrams and not C''s' {
-        $group = 'ff35::8000:1'
-        $b = Start-Listener 'b' "-MulticastGroup $group -SourceAddress $($a.LinkLocalAddress) -InterfaceName eth0 -Count 1 -TimeoutSeconds 30"
-        Wait-Forwarded 'b' $group
-        Send-Python 'c' $group 'from C'
-        Send-Python 'a' $group 'from A'
-        Receive-Listener $b['b'] | Should -BeLike "GOT $($a.LinkLocalAddress)* $group from A"
     }
 
     It 'the echo in B answers a datagram to <Group> from B''s unicast address, to A''s' -ForEach @{ Group = '239.1.2.7' }, @{ Group = 'ff15::1:7' } {

@@ -109,11 +109,8 @@ function Invoke-Python([string] $Script, [string[]] $Arguments) {
     (Invoke-TestPeer ([IO.Path]::GetFileNameWithoutExtension($Script)) $Arguments).Output
 }
 
-# The pwsh that runs the tests, as a command line, for a second, independent pwsh.
-function Get-PwshCommand {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
-}
+# The pwsh that runs the tests, as a command line, for a second, independent pwsh: TestHosts' Get-TestPwsh.
+function Get-PwshCommand { Get-TestPwsh }
 
 function ConvertTo-HexString([byte[]] $Bytes) { [Convert]::ToHexString($Bytes) }
 

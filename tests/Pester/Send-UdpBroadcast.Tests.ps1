@@ -107,27 +107,15 @@ Describe 'Send-UdpBroadcast on loopback' {
 Describe "Send-UdpBroadcast in a broadcast domain of three hosts$netnsNote" -Skip:(-not $canNetns) {
     BeforeAll {
         $domain = New-TestBroadcastDomain -Prefix ('pb' + (Get-Random -Minimum 1000 -Maximum 9999)) -HostCount 3 -IsolatedHostCount 1
-        $pwsh = @(Get-PwshCommand)
         $port = 7788
         $python = Get-TestPython
         $peers = Join-Path (Split-Path $PSScriptRoot) 'peers'
 
-        # Runs PSUdp in a host's own pwsh; the script prints what the test reads.
-        function Start-PSUdp([string] $HostName, [string] $Script) {
-            Start-InTestHost -TestHost $domain.GetHost($HostName) -ArgumentList ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $Script"))
-        }
-        function Invoke-PSUdp([string] $HostName, [string] $Script) {
-            $p = Start-PSUdp $HostName $Script
-            @(Receive-TestProcessOutput $p -Wait -TimeoutSeconds 30)
-        }
-        # Echo servers (or receivers) in the named hosts, each printing LISTENING once bound.
+        # PSUdp in a host's own pwsh (TestHosts); the script prints what the test reads.
+        function Invoke-PSUdp([string] $HostName, [string] $Script) { Invoke-PSUdpInTestHost $domain.GetHost($HostName) $Script -TimeoutSeconds 30 }
+        # Echo servers (or receivers) on the wildcard in the named hosts, each printing LISTENING once bound.
         function Start-Listeners([string[]] $Names, [string] $Cmdlet, [string] $Extra = '') {
-            $listeners = [ordered]@{}
-            foreach ($n in $Names) {
-                $listeners[$n] = Start-PSUdp $n "`$j = $Cmdlet -Port $port -LocalAddress 0.0.0.0 -TimeoutSeconds 20 $Extra -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text }"
-            }
-            foreach ($n in $Names) { Wait-TestPeerListening $listeners[$n] -TimeoutSeconds 30 | Should -Be $port }
-            $listeners
+            Start-PSUdpListenerInTestHost -Domain $domain -HostName $Names -Cmdlet $Cmdlet -Port $port -Arguments "-LocalAddress 0.0.0.0 -TimeoutSeconds 20 $Extra" -TimeoutSeconds 30
         }
         function Stop-Listeners($Listeners) {
             $got = @{}

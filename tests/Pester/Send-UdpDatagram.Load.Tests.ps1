@@ -91,33 +91,31 @@ Describe 'Send-UdpDatagram load generation' {
 
     It 'stops a long paced run on Ctrl+C (StopProcessing)' {
         $sink = New-TestPeer
-        $ps = [powershell]::Create()
+        $run = Start-InRunspace "Send-UdpDatagram -ComputerName 127.0.0.1 -Port $($sink.LocalEndPoint.Port) -Message 'x' -DurationSeconds 120 -RatePerSecond 1000 -PassThru"
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Send-UdpDatagram -ComputerName 127.0.0.1 -Port $($sink.LocalEndPoint.Port) -Message 'x' -DurationSeconds 120 -RatePerSecond 1000 -PassThru")
-            $async = $ps.BeginInvoke()
             $got = @(Receive-TestPeer $sink -Count 5 -Seconds 30)
             $got.Count | Should -Be 5 -Because 'the run is under way'
-            $stop = $ps.BeginStop($null, $null)
+            # BeginStop, not Stop-InRunspace's Stop: the wait for Ctrl+C to end the run stays bounded.
+            $stop = $run.PowerShell.BeginStop($null, $null)
             $stop.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'Ctrl+C ends the run'
-            $async.IsCompleted | Should -BeTrue
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $run.Handle.IsCompleted | Should -BeTrue
+            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
         }
-        finally { $ps.Dispose(); $sink.Dispose() }
+        finally { $run.PowerShell.Dispose(); $sink.Dispose() }
     }
 
     It 'shows progress for a paced run that lasts more than a second' {
         $sink = New-TestPeer
-        $ps = [powershell]::Create()
+        $run = Start-InRunspace "Send-UdpDatagram -ComputerName 127.0.0.1 -Port $($sink.LocalEndPoint.Port) -Message 'x' -DurationSeconds 2 -RatePerSecond 200"
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Send-UdpDatagram -ComputerName 127.0.0.1 -Port $($sink.LocalEndPoint.Port) -Message 'x' -DurationSeconds 2 -RatePerSecond 200")
-            $null = $ps.Invoke()
-            $records = @($ps.Streams.Progress)
+            $null = $run.PowerShell.EndInvoke($run.Handle)
+            $records = @($run.PowerShell.Streams.Progress)
             $records.Count | Should -BeGreaterThan 0
             $records[0].Activity | Should -Match 'Sending 1-byte datagrams to 127\.0\.0\.1:\d+'
             $records[-1].RecordType | Should -Be 'Completed'
             @($records | Where-Object StatusDescription -Match '[\d,]+ sent in \d+ s') | Should -Not -BeNullOrEmpty
         }
-        finally { $ps.Dispose(); $sink.Dispose() }
+        finally { $run.PowerShell.Dispose(); $sink.Dispose() }
     }
 
     It 'refuses -RepeatCount with -WaitForReply before anything is sent' {

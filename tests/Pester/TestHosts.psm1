@@ -799,10 +799,80 @@ function New-TestRoutedNetwork {
 
 #endregion
 
+#region PSUdp in a test host
+
+function Get-TestPwsh {
+    <# .SYNOPSIS The pwsh that runs the tests, as a command line (dotnet and pwsh.dll, or pwsh), for a second, independent pwsh. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, "$PSHOME/pwsh.dll") } else { @($process) }
+}
+
+function Start-PSUdpInTestHost {
+    <#
+    .SYNOPSIS
+        Starts PSUdp in a test host's own pwsh (PSModulePath is inherited, so the built module),
+        stopping at the first error; the script prints what the test reads.
+    .EXAMPLE
+        $p = Start-PSUdpInTestHost -TestHost $domain.GetHost('a') -Script "Send-UdpBroadcast -Port 7788 -Message 'x'"
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Diagnostics.Process])]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $TestHost,
+        [Parameter(Mandatory, Position = 1)] [string] $Script
+    )
+    Start-InTestHost -TestHost $TestHost -ArgumentList (@(Get-TestPwsh) + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $Script"))
+}
+
+function Invoke-PSUdpInTestHost {
+    <# .SYNOPSIS Start-PSUdpInTestHost, run to its end (bounded): its output lines. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $TestHost,
+        [Parameter(Mandatory, Position = 1)] [string] $Script,
+        [double] $TimeoutSeconds = 30
+    )
+    @(Receive-TestProcessOutput (Start-PSUdpInTestHost $TestHost $Script) -Wait -TimeoutSeconds $TimeoutSeconds)
+}
+
+function Start-PSUdpListenerInTestHost {
+    <#
+    .SYNOPSIS
+        Starts a PSUdp listener job (`<Cmdlet> -Port <Port> <Arguments> -AsJob`) in each named host of a
+        test domain, each in its own pwsh, and waits (bounded) until each prints LISTENING with the port.
+        At its end each prints, per datagram, 'GOT <RemoteAddress> <LocalAddress> <Text>' and
+        'ARRIVED <InterfaceName> <TimeToLive>', then 'STATE <the job's state>'. The processes by host name.
+    .EXAMPLE
+        $echoes = Start-PSUdpListenerInTestHost -Domain $domain -HostName 'b', 'c' -Cmdlet Start-UdpEcho -Port 7788 -Arguments '-Count 1'
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object] $Domain,
+        [Parameter(Mandatory)] [string[]] $HostName,
+        [Parameter(Mandatory)] [string] $Cmdlet,
+        [Parameter(Mandatory)] [int] $Port,
+        [string] $Arguments = '',
+        [double] $TimeoutSeconds = 30
+    )
+    $started = [ordered]@{}
+    foreach ($n in $HostName) {
+        $started[$n] = Start-PSUdpInTestHost $Domain.GetHost($n) "`$j = $Cmdlet -Port $Port $Arguments -AsJob; 'LISTENING ' + `$j.LocalPort; `$j | Wait-Job | Receive-Job | ForEach-Object { 'GOT ' + `$_.RemoteAddress + ' ' + `$_.LocalAddress + ' ' + `$_.Text; 'ARRIVED ' + `$_.InterfaceName + ' ' + `$_.TimeToLive }; 'STATE ' + `$j.State"
+    }
+    foreach ($n in $HostName) { Wait-TestPeerListening $started[$n] -TimeoutSeconds $TimeoutSeconds | Should -Be $Port }
+    $started
+}
+
+#endregion
+
 Export-ModuleMember -Function @(
     'Test-CanCreateNetworkNamespace', 'New-TestBroadcastDomain', 'Remove-TestBroadcastDomain',
     'Start-TestProcess', 'Start-InTestHost', 'Wait-TestProcessOutput', 'Wait-TestPeerListening',
     'Receive-TestProcessOutput', 'Stop-TestProcess', 'Invoke-TestProcess',
     'Invoke-InTestHost', 'Get-TestPython', 'Get-TestPeerPath', 'Start-TestPeer', 'Invoke-TestPeer',
-    'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork'
+    'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork',
+    'Get-TestPwsh', 'Start-PSUdpInTestHost', 'Invoke-PSUdpInTestHost', 'Start-PSUdpListenerInTestHost'
 ) -Alias 'Stop-InTestHost'
