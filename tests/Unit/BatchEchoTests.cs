@@ -1,12 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
-
 namespace PSUdp.Tests;
 
 /// <summary>

@@ -12,10 +12,7 @@ public class DatagramBatchReaderTests
     public void ReadsSeveralDatagramsPerCallWithBothEndpoints(string address, bool dualMode)
     {
         IPAddress peerAddress = IPAddress.Parse(address);
-        using var socket = dualMode
-            ? UdpSocketFactory.Create(new SocketOptions())
-            : UdpSocketFactory.Create(new SocketOptions { LocalAddress = peerAddress });
-        socket.ReceiveTimeout = 5000;
+        using Socket socket = Loopback.EngineSocketFor(peerAddress, dualMode);
         using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, 8, capacity: 4)!;
         Assert.NotNull(reader);
         using Socket peer = Loopback.Bind(peerAddress);

@@ -1,12 +1,6 @@
-using System;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
-using PSUdp.Engine;
 using PSUdp.Engine.IPLevel;
 using PSUdp.Engine.Linux;
-using Xunit;
 
 namespace PSUdp.Tests;
 
@@ -44,10 +38,7 @@ public class ArrivalFactsTests
     public void TheBatchReaderTellsTtlTrafficClassInterfaceAndKernelTime(string address, bool dualMode)
     {
         IPAddress peerAddress = IPAddress.Parse(address);
-        using var socket = dualMode
-            ? UdpSocketFactory.Create(new SocketOptions())
-            : UdpSocketFactory.Create(new SocketOptions { LocalAddress = peerAddress });
-        socket.ReceiveTimeout = 5000;
+        using Socket socket = Loopback.EngineSocketFor(peerAddress, dualMode);
         using DatagramBatchReader reader = DatagramBatchReader.TryCreate(socket, 64)!;
         using Socket peer = UdpSocketFactory.Create(new SocketOptions { LocalAddress = peerAddress, TimeToLive = 7, Dscp = 46 });
         DateTime before = DateTime.UtcNow;

@@ -1,11 +1,5 @@
-using System;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
-using PSUdp.Engine;
-using Xunit;
 
 namespace PSUdp.Tests;
 
@@ -118,23 +112,17 @@ public class IcmpErrorQueueTests
         return control;
     }
 
-    private static byte[] SockaddrIn(string address, int port)
+    // sockaddr_in (AF_INET 2, 16 bytes, the address at 4) or sockaddr_in6 (AF_INET6 10, 28 bytes,
+    // the address at 8), by the address's family; the port in network order either way.
+    private static byte[] Sockaddr(string address, int port)
     {
-        byte[] s = new byte[16];
-        BitConverter.GetBytes((ushort)2).CopyTo(s, 0);
+        IPAddress ip = IPAddress.Parse(address);
+        bool v6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
+        byte[] s = new byte[v6 ? 28 : 16];
+        BitConverter.GetBytes((ushort)(v6 ? 10 : 2)).CopyTo(s, 0);
         s[2] = (byte)(port >> 8);
         s[3] = (byte)port;
-        IPAddress.Parse(address).GetAddressBytes().CopyTo(s, 4);
-        return s;
-    }
-
-    private static byte[] SockaddrIn6(string address, int port)
-    {
-        byte[] s = new byte[28];
-        BitConverter.GetBytes((ushort)10).CopyTo(s, 0);
-        s[2] = (byte)(port >> 8);
-        s[3] = (byte)port;
-        IPAddress.Parse(address).GetAddressBytes().CopyTo(s, 8);
+        ip.GetAddressBytes().CopyTo(s, v6 ? 8 : 4);
         return s;
     }
 
@@ -144,7 +132,7 @@ public class IcmpErrorQueueTests
     [Fact]
     public void FragmentationNeeded_CarriesTheMtu()
     {
-        IcmpReport r = Parse(Entry(0, 11, 90, 2, 3, 4, 1400, SockaddrIn("198.51.100.1", 0)), SockaddrIn("198.51.100.20", 5000));
+        IcmpReport r = Parse(Entry(0, 11, 90, 2, 3, 4, 1400, Sockaddr("198.51.100.1", 0)), Sockaddr("198.51.100.20", 5000));
         Assert.Equal(IcmpKind.FragmentationNeeded, r.Kind);
         Assert.Equal(1400u, r.Info);
         Assert.Equal(IPAddress.Parse("198.51.100.1"), r.Source);
@@ -162,7 +150,7 @@ public class IcmpErrorQueueTests
     [InlineData(0, 11, 2, 12, 0, IcmpKind.Other, "ICMP parameter problem: an ICMP error (type 12, code 0)")]
     public void Icmp4Kinds(int level, int type, byte origin, byte icmpType, byte icmpCode, IcmpKind kind, string description)
     {
-        IcmpReport r = Parse(Entry(level, type, 113, origin, icmpType, icmpCode, 0, SockaddrIn("198.51.100.1", 0)), SockaddrIn("198.51.100.20", 161));
+        IcmpReport r = Parse(Entry(level, type, 113, origin, icmpType, icmpCode, 0, Sockaddr("198.51.100.1", 0)), Sockaddr("198.51.100.20", 161));
         Assert.Equal(kind, r.Kind);
         Assert.Equal(description, r.Description);
         Assert.Equal(IcmpOrigin.Icmp, r.Origin);
@@ -178,7 +166,7 @@ public class IcmpErrorQueueTests
     [InlineData(2, 0, IcmpKind.FragmentationNeeded)]
     public void Icmp6Kinds(byte icmpType, byte icmpCode, IcmpKind kind)
     {
-        IcmpReport r = Parse(Entry(41, 25, 113, 3, icmpType, icmpCode, 1280, SockaddrIn6("2001:db8::1", 0)), SockaddrIn6("2001:db8::20", 161));
+        IcmpReport r = Parse(Entry(41, 25, 113, 3, icmpType, icmpCode, 1280, Sockaddr("2001:db8::1", 0)), Sockaddr("2001:db8::20", 161));
         Assert.Equal(kind, r.Kind);
         Assert.Equal(IPAddress.Parse("2001:db8::1"), r.Source);
         Assert.Equal(IcmpOrigin.Icmp6, r.Origin);
@@ -187,7 +175,7 @@ public class IcmpErrorQueueTests
     [Fact]
     public void AnIcmp4ErrorOnAnIPv6Socket_HasItsAddressesNormalised()
     {
-        IcmpReport r = Parse(Entry(41, 25, 111, 2, 3, 3, 0, SockaddrIn6("::ffff:127.0.0.1", 0)), SockaddrIn6("::ffff:127.0.0.1", 9));
+        IcmpReport r = Parse(Entry(41, 25, 111, 2, 3, 3, 0, Sockaddr("::ffff:127.0.0.1", 0)), Sockaddr("::ffff:127.0.0.1", 9));
         Assert.Equal(IPAddress.Loopback, r.Source);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9), r.OriginalDestination);
     }
@@ -196,7 +184,7 @@ public class IcmpErrorQueueTests
     public void ALocalError_HasNoSourceButItsMtu()
     {
         byte[] unspecified = new byte[16];
-        IcmpReport r = Parse(Entry(0, 11, 90, 1, 0, 0, 1500, unspecified), SockaddrIn("198.51.100.20", 161));
+        IcmpReport r = Parse(Entry(0, 11, 90, 1, 0, 0, 1500, unspecified), Sockaddr("198.51.100.20", 161));
         Assert.Equal(IcmpOrigin.Local, r.Origin);
         Assert.Equal(IcmpKind.FragmentationNeeded, r.Kind);
         Assert.Null(r.Source);
@@ -216,11 +204,11 @@ public class IcmpErrorQueueTests
 
         BitConverter.GetBytes(0).CopyTo(pktinfo, IntPtr.Size);
         BitConverter.GetBytes(8).CopyTo(pktinfo, IntPtr.Size + 4);
-        byte[] error = Entry(0, 11, 111, 2, 3, 3, 0, SockaddrIn("127.0.0.1", 0));
+        byte[] error = Entry(0, 11, 111, 2, 3, 3, 0, Sockaddr("127.0.0.1", 0));
         byte[] both = new byte[pktinfo.Length + error.Length];
         pktinfo.CopyTo(both, 0);
         error.CopyTo(both, pktinfo.Length);
-        Assert.Equal(IcmpKind.PortUnreachable, Parse(both, SockaddrIn("127.0.0.1", 9)).Kind);
+        Assert.Equal(IcmpKind.PortUnreachable, Parse(both, Sockaddr("127.0.0.1", 9)).Kind);
         Assert.Null(IcmpErrorQueue.Parse(pktinfo, pktinfo.Length, new byte[0], 0, new byte[0], 0));
     }
 

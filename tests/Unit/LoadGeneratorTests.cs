@@ -1,13 +1,7 @@
-using System;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading;
 using System.Threading.Tasks;
-using PSUdp.Engine;
 using PSUdp.Engine.Batch;
 using PSUdp.Engine.Load;
-using Xunit;
 
 namespace PSUdp.Tests;
 

@@ -11,6 +11,14 @@ internal static class Loopback
         return socket;
     }
 
+    /// <summary>An engine socket that hears <paramref name="peer"/>: bound to its address, or dual-mode on the wildcard; reads time out after 5 s.</summary>
+    internal static Socket EngineSocketFor(IPAddress peer, bool dualMode)
+    {
+        Socket socket = UdpSocketFactory.Create(dualMode ? new SocketOptions() : new SocketOptions { LocalAddress = peer });
+        socket.ReceiveTimeout = 5000;
+        return socket;
+    }
+
     internal static IPEndPoint EndPoint(this Socket socket) => (IPEndPoint)socket.LocalEndPoint!;
 
     internal static byte[] ReceiveOne(this Socket socket, out EndPoint from)

@@ -1,14 +1,7 @@
-using System;
 using System.IO;
-using System.Linq;
-using System.Net;
 using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using System.Text;
-using System.Threading;
-using PSUdp.Engine;
 using PSUdp.Engine.Multicast;
-using Xunit;
 
 namespace PSUdp.Tests;
 

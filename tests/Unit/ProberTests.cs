@@ -1,12 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
-using System.Threading;
-using PSUdp.Engine;
 using PSUdp.Engine.Probes;
-using Xunit;
 
 namespace PSUdp.Tests;
 

@@ -11,44 +11,31 @@ namespace PSUdp.Engine;
 /// bytes. Valid until the reader's next read; the <see cref="UdpDatagram"/> is made only when the
 /// consumer takes it.
 /// </summary>
-internal readonly ref struct DatagramView
+internal readonly ref struct DatagramView(IPAddress remoteAddress, int remotePort, IPAddress localAddress, int localPort,
+    byte[] buffer, int offset, int length, bool truncated, ArrivalFacts facts)
 {
-    internal DatagramView(IPAddress remoteAddress, int remotePort, IPAddress localAddress, int localPort,
-        byte[] buffer, int offset, int length, bool truncated, ArrivalFacts facts)
-    {
-        RemoteAddress = remoteAddress;
-        RemotePort = remotePort;
-        LocalAddress = localAddress;
-        LocalPort = localPort;
-        Buffer = buffer;
-        Offset = offset;
-        Length = length;
-        Truncated = truncated;
-        Facts = facts;
-    }
-
     /// <summary>The sender, normalised (an IPv4 peer of a dual-mode socket shows as IPv4).</summary>
-    internal IPAddress RemoteAddress { get; }
+    internal IPAddress RemoteAddress { get; } = remoteAddress;
 
-    internal int RemotePort { get; }
+    internal int RemotePort { get; } = remotePort;
 
     /// <summary>The address the datagram was sent to, normalised.</summary>
-    internal IPAddress LocalAddress { get; }
+    internal IPAddress LocalAddress { get; } = localAddress;
 
-    internal int LocalPort { get; }
+    internal int LocalPort { get; } = localPort;
 
     /// <summary>The reader's buffer, which holds the payload at <see cref="Offset"/>.</summary>
-    internal byte[] Buffer { get; }
+    internal byte[] Buffer { get; } = buffer;
 
-    internal int Offset { get; }
+    internal int Offset { get; } = offset;
 
     /// <summary>The number of payload bytes.</summary>
-    internal int Length { get; }
+    internal int Length { get; } = length;
 
-    internal bool Truncated { get; }
+    internal bool Truncated { get; } = truncated;
 
     /// <summary>The arrival interface, TTL, traffic class and time, as far as the platform told them.</summary>
-    internal ArrivalFacts Facts { get; }
+    internal ArrivalFacts Facts { get; } = facts;
 
     /// <summary>The index of the interface it arrived on; 0 when not known.</summary>
     internal int InterfaceIndex => Facts.InterfaceIndex;

@@ -468,28 +468,13 @@ internal sealed class CaptureReader : IDisposable
         return bytes;
     }
 
-    private readonly struct Packet
-    {
-        internal Packet(int linkType, int offset, int length, uint originalLength, long utcTicks)
-        {
-            LinkType = linkType;
-            Offset = offset;
-            Length = length;
-            OriginalLength = originalLength;
-            UtcTicks = utcTicks;
-        }
-
-        internal int LinkType { get; }
-
-        /// <summary>Where the frame starts in the reader's buffer.</summary>
-        internal int Offset { get; }
-
-        internal int Length { get; }
-
-        internal uint OriginalLength { get; }
-
-        internal long UtcTicks { get; }
-    }
+    /// <summary>One packet record: where its frame is and what the record says about it.</summary>
+    /// <param name="LinkType">The link type of the interface it was captured on.</param>
+    /// <param name="Offset">Where the frame starts in the reader's buffer.</param>
+    /// <param name="Length">The captured bytes of the frame.</param>
+    /// <param name="OriginalLength">The frame's length on the wire, before a snapshot length cut it.</param>
+    /// <param name="UtcTicks">When it was captured, in UTC ticks.</param>
+    private readonly record struct Packet(int LinkType, int Offset, int Length, uint OriginalLength, long UtcTicks);
 
     private sealed class Interface
     {

@@ -23,43 +23,17 @@ internal enum PacketKind
 }
 
 /// <summary>The UDP datagram found in a packet: addresses, ports and where its payload is.</summary>
-internal readonly struct DecodedUdp
-{
-    internal DecodedUdp(IPAddress source, int sourcePort, IPAddress destination, int destinationPort, int payloadOffset, int payloadLength, bool truncated,
-        int timeToLive, int trafficClass)
-    {
-        TimeToLive = timeToLive;
-        TrafficClass = trafficClass;
-        Source = source;
-        SourcePort = sourcePort;
-        Destination = destination;
-        DestinationPort = destinationPort;
-        PayloadOffset = payloadOffset;
-        PayloadLength = payloadLength;
-        Truncated = truncated;
-    }
-
-    internal IPAddress Source { get; }
-
-    internal int SourcePort { get; }
-
-    internal IPAddress Destination { get; }
-
-    internal int DestinationPort { get; }
-
-    internal int PayloadOffset { get; }
-
-    internal int PayloadLength { get; }
-
-    /// <summary>The capture kept fewer bytes than the datagram had (a snapshot length).</summary>
-    internal bool Truncated { get; }
-
-    /// <summary>The IPv4 TTL or IPv6 hop limit in the packet.</summary>
-    internal int TimeToLive { get; }
-
-    /// <summary>The IPv4 TOS byte or IPv6 traffic class (DSCP and ECN) in the packet.</summary>
-    internal int TrafficClass { get; }
-}
+/// <param name="Source">The IP source address.</param>
+/// <param name="SourcePort">The UDP source port.</param>
+/// <param name="Destination">The IP destination address.</param>
+/// <param name="DestinationPort">The UDP destination port.</param>
+/// <param name="PayloadOffset">Where the payload starts in the frame's buffer.</param>
+/// <param name="PayloadLength">The payload bytes the capture kept.</param>
+/// <param name="Truncated">The capture kept fewer bytes than the datagram had (a snapshot length).</param>
+/// <param name="TimeToLive">The IPv4 TTL or IPv6 hop limit in the packet.</param>
+/// <param name="TrafficClass">The IPv4 TOS byte or IPv6 traffic class (DSCP and ECN) in the packet.</param>
+internal readonly record struct DecodedUdp(IPAddress Source, int SourcePort, IPAddress Destination, int DestinationPort,
+    int PayloadOffset, int PayloadLength, bool Truncated, int TimeToLive, int TrafficClass);
 
 /// <summary>
 /// Finds the UDP datagram in a captured frame: link layer (Ethernet with 802.1Q/802.1ad tags,

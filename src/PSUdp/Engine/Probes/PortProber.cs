@@ -8,21 +8,10 @@ using System.Threading;
 namespace PSUdp.Engine.Probes;
 
 /// <summary>One host and port to probe, with what to send.</summary>
-internal sealed class ProbeTarget
-{
-    internal ProbeTarget(string computerName, IPEndPoint endPoint, ProbePayload payload)
-    {
-        ComputerName = computerName;
-        EndPoint = endPoint;
-        Payload = payload;
-    }
-
-    internal string ComputerName { get; }
-
-    internal IPEndPoint EndPoint { get; }
-
-    internal ProbePayload Payload { get; }
-}
+/// <param name="ComputerName">The host as it was given: a name or an address.</param>
+/// <param name="EndPoint">The address and port to probe.</param>
+/// <param name="Payload">What to send.</param>
+internal sealed record ProbeTarget(string ComputerName, IPEndPoint EndPoint, ProbePayload Payload);
 
 /// <summary>
 /// Probes one target on a socket of its own: a verdict after up to 1 + retries attempts, or a
