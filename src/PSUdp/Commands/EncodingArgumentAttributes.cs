@@ -1,49 +1,31 @@
-using System.Collections;
 using System.Collections.Generic;
-using System.Linq;
-using System.Management.Automation;
-using System.Management.Automation.Language;
 using PSUdp.Engine;
 
 namespace PSUdp.Commands;
 
 /// <summary>Turns an -Encoding argument (a name, a code page or an Encoding) into an Encoding.</summary>
-public sealed class EncodingTransformationAttribute : ArgumentTransformationAttribute
+public sealed class EncodingTransformationAttribute : ResolvingTransformationAttribute
 {
-    /// <summary>Resolves the argument; an unknown one fails parameter binding with a clear message.</summary>
-    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
-    {
-        object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-        try
-        {
-            return EncodingResolver.Resolve(value);
-        }
-        catch (UdpException e)
-        {
-            throw new ArgumentTransformationMetadataException(e.Message, e);
-        }
-    }
+    /// <summary>The Encoding of a name, a code page or an Encoding; an unknown one fails parameter binding with a clear message.</summary>
+    private protected override object Resolve(object? value) => EncodingResolver.Resolve(value);
 }
 
 /// <summary>Offers the encoding names PowerShell 7 accepts for -Encoding.</summary>
-public sealed class EncodingCompleter : IArgumentCompleter
+public sealed class EncodingCompleter : NameCompleter
 {
-    /// <summary>The names that start with what was typed.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        EncodingResolver.Names
-            .Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), System.StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, $"{n}: {Describe(n)}"));
+    /// <summary>The names PowerShell 7 accepts for -Encoding.</summary>
+    private protected override IEnumerable<string> Names => EncodingResolver.Names;
 
-    private static string Describe(string name)
+    /// <summary>The name and the encoding it stands for on this system.</summary>
+    private protected override string ToolTip(string name)
     {
         try
         {
-            return EncodingResolver.Resolve(name).EncodingName;
+            return $"{name}: {EncodingResolver.Resolve(name).EncodingName}";
         }
         catch (UdpException)
         {
-            return name;
+            return $"{name}: {name}";
         }
     }
 }
