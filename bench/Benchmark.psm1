@@ -544,14 +544,18 @@ function Get-BenchmarkSummary {
     $rows
 }
 
+# One row of the targets table. Met is 'yes' or 'NO'; 'n/a' where the run it judges (-Row) was not measured.
+function New-BenchmarkTarget {
+    param([string] $Name, [string] $Figure, [string] $Goal, [bool] $Met, $Row = $null)
+    $mark = if ($Row -and $null -eq $Row.Median) { 'n/a' } elseif ($Met) { 'yes' } else { 'NO' }
+    [pscustomobject]@{ Target = $Name; Figure = $Figure; Goal = $Goal; Met = $mark }
+}
+
 # The issue's targets, each with the figure of this run and whether it is met.
 function Get-BenchmarkTarget {
     param([object[]] $Summary)
     function Find($Section, $Case, $Contender) {
         $Summary | Where-Object { $_.Section -eq $Section -and ($null -eq $Case -or $_.Case -eq $Case) -and $_.Contender -eq $Contender } | Select-Object -First 1
-    }
-    function New-Target([string] $Name, [string] $Figure, [string] $Goal, [bool] $Met) {
-        [pscustomobject]@{ Target = $Name; Figure = $Figure; Goal = $Goal; Met = $(if ($Met) { 'yes' } else { 'NO' }) }
     }
 
     foreach ($row in $Summary | Where-Object { $_.Section -eq 'Receive' -and $_.Contender -match 'Measure-Object$|Out-Null$' -and $_.Contender -notmatch 'Where-Object' }) {
@@ -561,7 +565,7 @@ function Get-BenchmarkTarget {
         $upFront = Find 'Receive' $row.Case $script:UpFrontJit
         $figure = '{0:0.00}x; loss {1} (C# 4 MiB {2}, default buffer {3})' -f $row.Ratio, $row.Loss, $reference.Loss, $(if ($default) { $default.Loss })
         if ($upFront -and $row.Contender -match 'Measure-Object$') { $figure += "; with TieredCompilation=0 loss $($upFront.Loss)" }
-        New-Target "Receive $($row.Case): $($row.Contender)" $figure '>= 0.90x the C# receiver, loss <= the C# receiver with 4 MiB' (
+        New-BenchmarkTarget -Name "Receive $($row.Case): $($row.Contender)" -Figure $figure -Goal '>= 0.90x the C# receiver, loss <= the C# receiver with 4 MiB' -Met (
             $row.Ratio -ge 0.9 -and $row.LossMedian -le $reference.LossMedian + 0.0005)
     }
     foreach ($case in '64 B, unpinned', '64 B, pinned to one CPU') {
@@ -577,7 +581,7 @@ function Get-BenchmarkTarget {
         if ($case -eq '64 B, pinned to one CPU' -and $floor -and $floor.CpuMedian -and $csharp -and $csharp.Median) {
             $figure += '; PowerShell''s cold pipeline alone ({0:N1} us per object) caps it at {1:0.00}x' -f $floor.CpuMedian, (1 / (1 + $floor.CpuMedian * 1e-6 * $csharp.Median))
         }
-        New-Target "Echo $case" $figure '>= 0.95x the C# echo server, >= 1x the Python server' (
+        New-BenchmarkTarget -Name "Echo $case" -Figure $figure -Goal '>= 0.95x the C# echo server, >= 1x the Python server' -Met (
             $psudp.Ratio -ge 0.95 -and ($null -eq $versusPython -or $versusPython -ge 1))
     }
     $send = Find 'Send' $null 'strings | Send-UdpDatagram'
@@ -594,7 +598,7 @@ function Get-BenchmarkTarget {
             $figure += '; PowerShell''s {0:N0} records/s and the send cap it at {1:0.00}x the C# loop' -f $floor.Median, ($best / $csharp.Median)
             if ($udpClient -and $udpClient.Median) { $figure += (' and {0:0.0}x the function' -f ($best / $udpClient.Median)) }
         }
-        New-Target 'Send: strings | Send-UdpDatagram' $figure '>= 0.5x the C# loop, >= 10x the UdpClient function' (
+        New-BenchmarkTarget -Name 'Send: strings | Send-UdpDatagram' -Figure $figure -Goal '>= 0.5x the C# loop, >= 10x the UdpClient function' -Met (
             $send.Ratio -ge 0.5 -and ($null -eq $versusUdpClient -or $versusUdpClient -ge 10))
     }
     $import = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
@@ -603,11 +607,12 @@ function Get-BenchmarkTarget {
             $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }),
             $(if ($binaryModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"') { $binaryModule.Ratio - 1 }),
             $(if ($alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp') { $alone.Ratio })
-        New-Target 'Start-up: Import-Module PSUdp' $figure 'adds < 15 %' ($import.Ratio -lt 1.15)
+        New-BenchmarkTarget -Name 'Start-up: Import-Module PSUdp' -Figure $figure -Goal 'adds < 15 %' -Met ($import.Ratio -lt 1.15)
     }
     $memory = $Summary | Where-Object Section -EQ 'Memory' | Select-Object -First 1
     if ($memory) {
-        New-Target 'Memory under a slow consumer' ('peak {0:N0} MiB; {1}' -f $memory.Median, $memory.Detail) 'bounded; received + dropped by PSUdp + dropped by the kernel = sent' (
+        $figure = 'peak {0:N0} MiB; {1}' -f $memory.Median, $memory.Detail
+        New-BenchmarkTarget -Name 'Memory under a slow consumer' -Figure $figure -Goal 'bounded; received + dropped by PSUdp + dropped by the kernel = sent' -Met (
             $memory.Detail -match 'unaccounted (0/?)+;' -and $memory.Detail -notmatch 'PROBLEM')
     }
 }
@@ -638,4 +643,4 @@ function Get-BenchConfig { $script:Config }
 Export-ModuleMember -Function Initialize-Benchmark, Get-BenchConfig, Start-BenchProcess, Complete-BenchProcess, Wait-UdpPort,
     Get-UdpCounter, New-Run, Get-PSUdpCommand, Get-FloodCommand, Set-CostFigure, Get-Median, Get-ReceiveContender, Invoke-ReceiveRun,
     Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-FloorRun, Invoke-StartupRun,
-    Invoke-MemoryRun, Get-BenchmarkSummary, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown
+    Invoke-MemoryRun, Get-BenchmarkSummary, New-BenchmarkTarget, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown
