@@ -17,7 +17,8 @@
       floor + ShouldProcess ShouldProcess(target, action), which formats its message on every
                             call, and ShouldProcess(description, null, null) with a description made once
       layout                Send-UdpDatagram's parameters exactly (its real base class UdpSendCmdlet,
-                            its parameter sets, pipeline attributes and validation), empty ProcessRecord
+                            and the parameters it declares itself, read from its type with their
+                            sets, pipeline attributes and validation), empty ProcessRecord
       layout + work         + GetBytes and ShouldProcess(description), then + a Send on a connected
                             dual-mode socket: the least a cmdlet with this layout and socket can cost
       Send-UdpDatagram      the real thing
@@ -79,26 +80,10 @@ namespace SendFloor
         protected override void ProcessRecord() { ShouldProcess(Work.Description, null, null); }
     }
 
-    /// Send-UdpDatagram's own parameters over its real base class (Message, Payload, Hex, Encoding, ...).
+    /// Send-UdpDatagram's own parameters (read from its type, below) over its real base class (Message, Payload, Hex, Encoding, ...).
     public abstract class LayoutCommand : UdpSendCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("TargetName", "RemoteAddress", "cn")]
-        [ValidateNotNullOrEmpty]
-        public string[] ComputerName { get; set; } = Array.Empty<string>();
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("RemotePort")]
-        [ValidateRange(1, 65535)]
-        public int Port { get; set; }
-
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Datagram")]
-        public UdpDatagram? Datagram { get; set; }
-
-        [Parameter] public IPAddress? LocalAddress { get; set; }
-        [Parameter] [ValidateRange(0, 65535)] public int LocalPort { get; set; }
-        [Parameter] public SwitchParameter IPv4 { get; set; }
-        [Parameter] public SwitchParameter IPv6 { get; set; }
+        // Send-UdpDatagram's declared parameters: filled in below, from its type
     }
 
     [Cmdlet("Test", "Layout", DefaultParameterSetName = "Message", SupportsShouldProcess = true)]
@@ -161,10 +146,38 @@ namespace SendFloor
     }
 }
 '@
+# The parameters Send-UdpDatagram declares itself, as C# properties with the attributes they carry,
+# read from its type: the layout is the cmdlet's own, not a copy that could drift from it.
+function ConvertTo-Literal([System.Reflection.CustomAttributeTypedArgument] $Argument) {
+    $value = $Argument.Value
+    if ($value -is [System.Collections.Generic.IEnumerable[System.Reflection.CustomAttributeTypedArgument]]) {
+        return "new $($Argument.ArgumentType.GetElementType().FullName)[] { $(@($value | ForEach-Object { ConvertTo-Literal $_ }) -join ', ') }"
+    }
+    if ($value -is [string]) { return '@"' + $value.Replace('"', '""') + '"' }
+    if ($value -is [type]) { return "typeof($($value.FullName.Replace('+', '.')))" }
+    if ($value -is [bool]) { return $value.ToString().ToLowerInvariant() }
+    "($($Argument.ArgumentType.FullName))($([System.Convert]::ToString($value, [cultureinfo]::InvariantCulture)))"
+}
+$declared = [PSUdp.Commands.SendUdpDatagramCommand].GetProperties([System.Reflection.BindingFlags] 'Public, Instance, DeclaredOnly') |
+    Where-Object { $_.IsDefined([System.Management.Automation.ParameterAttribute], $false) }
+$layout = foreach ($property in $declared) {
+    foreach ($attribute in $property.CustomAttributes | Where-Object { $_.AttributeType.Namespace -ne 'System.Runtime.CompilerServices' }) {
+        $arguments = @($attribute.ConstructorArguments | ForEach-Object { ConvertTo-Literal $_ }) +
+            @($attribute.NamedArguments | ForEach-Object { "$($_.MemberName) = $(ConvertTo-Literal $_.TypedValue)" })
+        "        [$($attribute.AttributeType.FullName)($($arguments -join ', '))]"
+    }
+    "        public $($property.PropertyType.FullName.Replace('+', '.')) $($property.Name) { get; set; }"
+}
+$source = $source.Replace("        // Send-UdpDatagram's declared parameters: filled in below, from its type", ($layout -join [Environment]::NewLine))
+
 $references = @($psudp, [System.Management.Automation.PSCmdlet].Assembly.Location, 'System.Net.Primitives', 'System.Net.Sockets', 'System.Runtime', 'System.Text.Encoding.Extensions', 'netstandard')
 # CS1701: PSUdp is built against PowerShellStandard's System.Management.Automation 3.0; 7.x serves it.
 $compiled = Add-Type -TypeDefinition $source -ReferencedAssemblies $references -CompilerOptions '-nullable:enable' -IgnoreWarnings -WarningAction Ignore -PassThru
 Import-Module ($compiled | Select-Object -First 1).Assembly
+# The layout layers stand for Send-UdpDatagram only while the two take the same parameters.
+if (((Get-Command Test-Layout -Syntax) -replace 'Test-Layout', 'Send-UdpDatagram') -ne (Get-Command Send-UdpDatagram -Syntax)) {
+    throw "Test-Layout's syntax differs from Send-UdpDatagram's: $(Get-Command Test-Layout -Syntax)"
+}
 
 $sink = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp')
 try {

@@ -20,6 +20,21 @@ public class ProbeTests
 
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
 
+    // The probe reads the reply as the answer to request 0x1234 that says the summary.
+    private static void AssertAnswer(UdpProbe probe, byte[] reply, string summary)
+    {
+        ProbeAnswer a = probe.Read(reply, Key)!;
+        Assert.Equal((ushort)0x1234, a.Id);
+        Assert.Equal(summary, a.Summary);
+    }
+
+    // ... and, since the request carries the session's nonce, not as an answer to another session's request.
+    private static void AssertAnswerOfThisSession(UdpProbe probe, byte[] reply, string summary)
+    {
+        AssertAnswer(probe, reply, summary);
+        Assert.Null(probe.Read(reply, OtherSession));
+    }
+
     [Fact]
     public void TheCatalogHasEveryProbeOnce_WithItsWellKnownPort()
     {
@@ -32,12 +47,12 @@ public class ProbeTests
         Assert.All(ProbeCatalog.All, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));
     }
 
-    [Fact]
-    public void Dns_AsksForVersionBindInTheChaosClass()
-    {
-        byte[] query = new DnsProbe().Build(Key, Target);
-        Assert.Equal(Hex("1234 0000 0001 0000 0000 0000 07 76657273696F6E 04 62696E64 00 0010 0003"), query);
-    }
+    [Theory]
+    [InlineData("Dns", "1234 0000 0001 0000 0000 0000 07 76657273696F6E 04 62696E64 00 0010 0003")] // version.bind, TXT, CHAOS
+    [InlineData("Snmp", "3029 020101 0406 7075626C6963 A01C 020411111234 020100 020100 300E 300C 06082B06010201010100 0500")] // v2c GetRequest of sysDescr.0, community public
+    [InlineData("SnmpV3", "303E 020103 3011 020411111234 020300FFE3 040104 020103 0410 300E 0400 020100 020100 0400 0400 0400 3014 0400 0400 A00E 020411111234 020100 020100 3000")] // unauthenticated, reportable discovery
+    public void TheRequestIsTheOneItsSpecificationDescribes(string probe, string expected) =>
+        Assert.Equal(Hex(expected), ProbeCatalog.Get(probe).Build(Key, Target));
 
     [Fact]
     public void Dns_RecognisesTheAnswer_AndItsId()
@@ -45,9 +60,7 @@ public class ProbeTests
         byte[] question = Hex("07 76657273696F6E 04 62696E64 00 0010 0003");
         byte[] answer = Concat(Hex("C00C 0010 0003 00000000 000D 0C"), Ascii("dnsmasq-2.90"));
         byte[] reply = Concat(Hex("1234 8400 0001 0001 0000 0000"), question, answer);
-        ProbeAnswer a = new DnsProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("DNS answer NOERROR: version.bind \"dnsmasq-2.90\"", a.Summary);
+        AssertAnswer(new DnsProbe(), reply, "DNS answer NOERROR: version.bind \"dnsmasq-2.90\"");
 
         byte[] refused = Concat(Hex("4321 8405 0001 0000 0000 0000"), question);
         Assert.Equal("DNS answer REFUSED", new DnsProbe().Read(refused, Key)!.Summary);
@@ -65,9 +78,7 @@ public class ProbeTests
 
         byte[] reply = Concat(Hex("1234 8400 0001 0001 0000 0000"), query.Skip(12).ToArray(),
             Hex("C00C 000C 0001 00000078 000D 05"), Ascii("_http"), Hex("04"), Ascii("_tcp"), Hex("C023"));
-        ProbeAnswer a = new MdnsProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("mDNS answer: _http._tcp.local", a.Summary);
+        AssertAnswer(new MdnsProbe(), reply, "mDNS answer: _http._tcp.local");
     }
 
     [Fact]
@@ -89,10 +100,7 @@ public class ProbeTests
         reply[1] = 8;
         Hex("7F000001").CopyTo(reply, 12);
         Array.Copy(request, 40, reply, 24, 8);
-        ProbeAnswer a = new NtpProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("NTP server, stratum 8, reference 127.0.0.1", a.Summary);
-        Assert.Null(new NtpProbe().Read(reply, OtherSession));
+        AssertAnswerOfThisSession(new NtpProbe(), reply, "NTP server, stratum 8, reference 127.0.0.1");
         Assert.Null(new NtpProbe().Read(request, Key)); // mode 3 is not an answer
 
         reply[1] = 0;
@@ -101,48 +109,28 @@ public class ProbeTests
     }
 
     [Fact]
-    public void Snmp_IsAV2cGetOfSysDescr_WithCommunityPublic()
-    {
-        Assert.Equal(Hex("3029 020101 0406 7075626C6963 A01C 020411111234 020100 020100 300E 300C 06082B06010201010100 0500"),
-            new SnmpProbe().Build(Key, Target));
-    }
-
-    [Fact]
     public void Snmp_ReadsSysDescr_FromTheResponseWithItsRequestId()
     {
         byte[] value = Ascii("Linux probe 6.1");
-        byte[] varbind = Ber.Tlv(Ber.Sequence, Ber.Tlv(Ber.Sequence, Ber.Oid("1.3.6.1.2.1.1.1.0"), Ber.Octets(value)));
-        byte[] reply = Ber.Tlv(Ber.Sequence, Ber.Int(1), Ber.Text("public"),
-            Ber.Tlv(0xA2, Ber.Int(0x11111234), Ber.Int(0), Ber.Int(0), varbind));
-        ProbeAnswer a = new SnmpProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("SNMPv2c answer: sysDescr \"Linux probe 6.1\"", a.Summary);
-        Assert.Null(new SnmpProbe().Read(reply, OtherSession));
+        byte[] varbind = Ber.Tlv(BerTag.Sequence, Ber.Tlv(BerTag.Sequence, Ber.Oid("1.3.6.1.2.1.1.1.0"), Ber.Octets(value)));
+        byte[] reply = Ber.Tlv(BerTag.Sequence, Ber.Int(1), Ber.Text("public"),
+            Ber.Tlv(BerTag.GetResponse, Ber.Int(0x11111234), Ber.Int(0), Ber.Int(0), varbind));
+        AssertAnswerOfThisSession(new SnmpProbe(), reply, "SNMPv2c answer: sysDescr \"Linux probe 6.1\"");
         Assert.Null(new SnmpProbe().Read(new SnmpProbe().Build(Key, Target), Key)); // a GetRequest is not a response
-    }
-
-    [Fact]
-    public void SnmpV3_IsAnUnauthenticatedReportableDiscovery()
-    {
-        Assert.Equal(Hex("303E 020103 3011 020411111234 020300FFE3 040104 020103 0410 300E 0400 020100 020100 0400 0400 0400 3014 0400 0400 A00E 020411111234 020100 020100 3000"),
-            new SnmpV3Probe().Build(Key, Target));
     }
 
     [Fact]
     public void SnmpV3_ReadsTheEngineIdFromTheReport()
     {
         byte[] engine = Hex("80001F888059DC486145A26314");
-        byte[] security = Ber.Tlv(Ber.Sequence, Ber.Octets(engine), Ber.Int(3), Ber.Int(1200), Ber.Octets(), Ber.Octets(), Ber.Octets());
-        byte[] report = Ber.Tlv(0xA8, Ber.Int(0x11111234), Ber.Int(0), Ber.Int(0),
-            Ber.Tlv(Ber.Sequence, Ber.Tlv(Ber.Sequence, Ber.Oid("1.3.6.1.6.3.15.1.1.4.0"), Ber.Tlv(0x41, new byte[] { 0x01 }))));
-        byte[] reply = Ber.Tlv(Ber.Sequence, Ber.Int(3),
-            Ber.Tlv(Ber.Sequence, Ber.Int(0x11111234), Ber.Int(65507), Ber.Octets(0x00), Ber.Int(3)),
+        byte[] security = Ber.Tlv(BerTag.Sequence, Ber.Octets(engine), Ber.Int(3), Ber.Int(1200), Ber.Octets(), Ber.Octets(), Ber.Octets());
+        byte[] report = Ber.Tlv(BerTag.Report, Ber.Int(0x11111234), Ber.Int(0), Ber.Int(0),
+            Ber.Tlv(BerTag.Sequence, Ber.Tlv(BerTag.Sequence, Ber.Oid("1.3.6.1.6.3.15.1.1.4.0"), Ber.Tlv((BerTag)0x41, new byte[] { 0x01 })))); // a Counter32 of 1
+        byte[] reply = Ber.Tlv(BerTag.Sequence, Ber.Int(3),
+            Ber.Tlv(BerTag.Sequence, Ber.Int(0x11111234), Ber.Int(65507), Ber.Octets(0x00), Ber.Int(3)),
             Ber.Octets(security),
-            Ber.Tlv(Ber.Sequence, Ber.Octets(engine), Ber.Octets(), report));
-        ProbeAnswer a = new SnmpV3Probe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("SNMPv3 engine 80001F888059DC486145A26314, boots 3", a.Summary);
-        Assert.Null(new SnmpV3Probe().Read(reply, OtherSession));
+            Ber.Tlv(BerTag.Sequence, Ber.Octets(engine), Ber.Octets(), report));
+        AssertAnswerOfThisSession(new SnmpV3Probe(), reply, "SNMPv3 engine 80001F888059DC486145A26314, boots 3");
         Assert.Null(new SnmpProbe().Read(reply, Key));
     }
 
@@ -156,10 +144,7 @@ public class ProbeTests
         byte[] reply = Concat(Hex("0101 000C 2112A442"), request.Skip(8).ToArray(),
             Hex("0020 0008 0001"), Hex("BD52"),
             new[] { (byte)(127 ^ 0x21), (byte)(0 ^ 0x12), (byte)(0 ^ 0xA4), (byte)(1 ^ 0x42) });
-        ProbeAnswer a = new StunProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("STUN binding success, mapped address 127.0.0.1:40000", a.Summary);
-        Assert.Null(new StunProbe().Read(reply, OtherSession));
+        AssertAnswerOfThisSession(new StunProbe(), reply, "STUN binding success, mapped address 127.0.0.1:40000");
         Assert.Null(new StunProbe().Read(request, Key));
     }
 
@@ -172,9 +157,7 @@ public class ProbeTests
         byte[] names = Concat(Hex("02"), Ascii("PROBEHOST      "), Hex("00 0400"), Ascii("WORKGROUP      "), Hex("00 8400"));
         byte[] reply = Concat(Hex("1234 8400 0000 0001 0000 0000 20"), Ascii("CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             Hex("00 0021 0001 00000000"), new[] { (byte)0, (byte)names.Length }, names);
-        ProbeAnswer a = new NetBiosProbe().Read(reply, Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("NetBIOS names: PROBEHOST<00>, WORKGROUP<00>", a.Summary);
+        AssertAnswer(new NetBiosProbe(), reply, "NetBIOS names: PROBEHOST<00>, WORKGROUP<00>");
     }
 
     [Fact]
@@ -201,17 +184,12 @@ public class ProbeTests
     public void Coap_RecognisesPiggybackedSeparateAndResetAnswers()
     {
         byte[] piggybacked = Concat(Hex("64 45 1234 1234 1111 FF"), Ascii("</sensors>;ct=40"));
-        Assert.Equal("CoAP 2.05: </sensors>;ct=40", new CoapProbe().Read(piggybacked, Key)!.Summary);
-        Assert.Equal((ushort)0x1234, new CoapProbe().Read(piggybacked, Key)!.Id);
-        Assert.Null(new CoapProbe().Read(piggybacked, OtherSession));
+        AssertAnswerOfThisSession(new CoapProbe(), piggybacked, "CoAP 2.05: </sensors>;ct=40");
 
         byte[] separate = Hex("54 84 9999 1234 1111"); // NON 4.04, another message id, our token
-        Assert.Equal("CoAP 4.04", new CoapProbe().Read(separate, Key)!.Summary);
-        Assert.Equal((ushort)0x1234, new CoapProbe().Read(separate, Key)!.Id);
+        AssertAnswer(new CoapProbe(), separate, "CoAP 4.04");
 
-        ProbeAnswer reset = new CoapProbe().Read(Hex("70 00 1234"), Key)!;
-        Assert.Equal("CoAP reset", reset.Summary);
-        Assert.Equal((ushort)0x1234, reset.Id);
+        AssertAnswer(new CoapProbe(), Hex("70 00 1234"), "CoAP reset");
         Assert.Null(new CoapProbe().Read(Ascii("hello"), Key));
     }
 
@@ -232,9 +210,7 @@ public class ProbeTests
     {
         byte[] request = new MemcachedProbe().Build(Key, Target);
         Assert.Equal(Concat(Hex("1234 0000 0001 0000"), Ascii("version\r\n")), request);
-        ProbeAnswer a = new MemcachedProbe().Read(Concat(Hex("1234 0000 0001 0000"), Ascii("VERSION 1.6.21\r\n")), Key)!;
-        Assert.Equal((ushort)0x1234, a.Id);
-        Assert.Equal("memcached VERSION 1.6.21", a.Summary);
+        AssertAnswer(new MemcachedProbe(), Concat(Hex("1234 0000 0001 0000"), Ascii("VERSION 1.6.21\r\n")), "memcached VERSION 1.6.21");
         Assert.Null(new MemcachedProbe().Read(request, Key));
     }
 

@@ -8,7 +8,7 @@ using PSUdp.Engine;
 namespace PSUdp.Commands;
 
 /// <summary>Sends a datagram to a broadcast address and optionally collects every host's replies.</summary>
-[Cmdlet(VerbsCommunications.Send, "UdpBroadcast", DefaultParameterSetName = MessageSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommunications.Send, "UdpBroadcast", DefaultParameterSetName = PayloadSets.Message, SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
 public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
 {

@@ -8,7 +8,7 @@ using PSUdp.Engine.Multicast;
 namespace PSUdp.Commands;
 
 /// <summary>Sends datagrams to one or more hosts over one socket, and optionally waits for replies.</summary>
-[Cmdlet(VerbsCommunications.Send, "UdpDatagram", DefaultParameterSetName = MessageSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommunications.Send, "UdpDatagram", DefaultParameterSetName = PayloadSets.Message, SupportsShouldProcess = true)]
 [OutputType(typeof(UdpDatagram))]
 public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 {
@@ -16,6 +16,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
 
     private readonly Dictionary<string, IPAddress> resolved = new(StringComparer.OrdinalIgnoreCase);
     private DatagramSender? sender;
+    private AddressFamilyChoice family;
 
     // The last target and the action ShouldProcess shows, kept because a pipeline of a million
     // strings usually goes to one host and one payload length (formatting them was a tenth of a send).
@@ -81,11 +82,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     /// <summary>Checks the parameters and binds the one socket the whole pipeline uses.</summary>
     protected override void BeginProcessing()
     {
-        if (IPv4 && IPv6)
-        {
-            ThrowTerminatingError(ErrorRecords.InvalidArguments("ConflictingAddressFamily",
-                "-IPv4 and -IPv6 exclude each other. Give one of them, or neither to use both families."));
-        }
+        family = ChooseFamily(IPv4, IPv6);
 
         base.BeginProcessing();
         BeginLoad();
@@ -96,7 +93,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
             sender = new DatagramSender(
                 WithIPLevel(new SocketOptions
                 {
-                    LocalAddress = LocalAddress, LocalPort = LocalPort, Family = FamilyChoice,
+                    LocalAddress = LocalAddress, LocalPort = LocalPort, Family = family,
                     MulticastInterfaces = outlets, MulticastLoopback = MulticastLoopback.IsPresent,
                 }),
                 Encoding)
@@ -145,9 +142,6 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     private bool HasOneTarget =>
         !WaitForReply && ComputerName.Length == 1
         && MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName)) && MyInvocation.BoundParameters.ContainsKey(nameof(Port));
-
-    private AddressFamilyChoice FamilyChoice =>
-        IPv4 ? AddressFamilyChoice.IPv4 : IPv6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.Any;
 
     private void SendTo(string name, byte[] payload)
     {
@@ -288,7 +282,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         if (!resolved.TryGetValue(name, out IPAddress? address))
         {
             // A name is sent to once, at its first address (IPv4 first unless -IPv6).
-            address = Addresses.Resolve(name, FamilyChoice, StopToken)[0];
+            address = Addresses.Resolve(name, family, StopToken)[0];
             resolved[name] = address;
             WriteVerbose($"{name} is {address}.");
         }

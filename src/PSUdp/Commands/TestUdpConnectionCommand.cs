@@ -17,12 +17,9 @@ namespace PSUdp.Commands;
 [OutputType(typeof(UdpProbeResult))]
 [OutputType(typeof(UdpProbeSummary))]
 [OutputType(typeof(bool))]
-public sealed class TestUdpConnectionCommand : UdpCmdlet
+public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
 {
     private const string ProbeSet = "Probe";
-    private const string MessageSet = "Message";
-    private const string PayloadSet = "Payload";
-    private const string HexSet = "Hex";
 
     // A sweep that takes longer than this shows Write-Progress.
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
@@ -30,6 +27,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
     private readonly List<ProbeTarget> targets = new();
     private ProbePayload? chosen;
     private ProbeSweep? sweep;
+    private AddressFamilyChoice family;
 
     #region Parameters
 
@@ -53,17 +51,17 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
     public string? Probe { get; set; }
 
     /// <summary>Text to send instead of a probe, encoded with -Encoding.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = MessageSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSets.Message)]
     [AllowEmptyString]
     public string Message { get; set; } = string.Empty;
 
     /// <summary>Bytes to send instead of a probe.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PayloadSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSets.Payload)]
     [AllowEmptyCollection]
     public byte[] Payload { get; set; } = Array.Empty<byte>();
 
     /// <summary>Bytes to send instead of a probe, as hex digits ('DE AD be:ef').</summary>
-    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSets.Hex)]
     [AllowEmptyString]
     public string Hex { get; set; } = string.Empty;
 
@@ -140,17 +138,10 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
 
     private bool IsSeries => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
 
-    private AddressFamilyChoice FamilyChoice =>
-        IPv4 ? AddressFamilyChoice.IPv4 : IPv6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.Any;
-
     /// <summary>Checks the parameters and what to send before anything is sent.</summary>
     protected override void BeginProcessing()
     {
-        if (IPv4 && IPv6)
-        {
-            ThrowTerminatingError(ErrorRecords.InvalidArguments("ConflictingAddressFamily",
-                "-IPv4 and -IPv6 exclude each other. Give one of them, or neither to use both families."));
-        }
+        family = ChooseFamily(IPv4, IPv6);
 
         if (Quiet && Detailed)
         {
@@ -178,7 +169,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
             IPAddress address;
             try
             {
-                address = Addresses.Resolve(name, FamilyChoice, StopToken)[0];
+                address = Addresses.Resolve(name, family, StopToken)[0];
             }
             catch (UdpException e)
             {
@@ -213,7 +204,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
 
         var settings = new ProbeSettings
         {
-            Socket = WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, Family = FamilyChoice }, TimeToLive, Dscp, DontFragment),
+            Socket = WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, Family = family }, TimeToLive, Dscp, DontFragment),
             Retries = Retries,
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             Count = IsSeries ? Count : 0,
@@ -264,14 +255,9 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet
     {
         try
         {
-            return ParameterSetName switch
-            {
-                MessageSet => ProbePayload.Custom(Encoding.GetBytes(Message ?? string.Empty)),
-                PayloadSet => ProbePayload.Custom(Payload ?? Array.Empty<byte>()),
-                HexSet => ProbePayload.Custom(HexFormat.Parse(Hex)),
-                _ when Probe is null => null,
-                _ => ProbePayload.Of(ProbeCatalog.Get(Probe)),
-            };
+            return this.GivenBytes() is { } bytes ? ProbePayload.Custom(bytes)
+                : Probe is null ? null
+                : ProbePayload.Of(ProbeCatalog.Get(Probe));
         }
         catch (UdpException e)
         {

@@ -19,6 +19,18 @@ public abstract class UdpCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected CancellationToken StopToken => cancellation.Token;
 
+    /// <summary>The address family that -IPv4 and -IPv6 choose; both at once end the cmdlet.</summary>
+    private protected AddressFamilyChoice ChooseFamily(bool ipv4, bool ipv6)
+    {
+        if (ipv4 && ipv6)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("ConflictingAddressFamily",
+                "-IPv4 and -IPv6 exclude each other. Give one of them, or neither to use both families."));
+        }
+
+        return ipv4 ? AddressFamilyChoice.IPv4 : ipv6 ? AddressFamilyChoice.IPv6 : AddressFamilyChoice.Any;
+    }
+
     /// <summary>The senders' -TimeToLive, -Dscp and -DontFragment into the options of a socket to be made; only what was given.</summary>
     private protected SocketOptions WithIPLevel(SocketOptions options, int timeToLive, int dscp, bool dontFragment)
     {

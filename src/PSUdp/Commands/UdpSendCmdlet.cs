@@ -11,12 +11,8 @@ namespace PSUdp.Commands;
 /// What Send-UdpDatagram and Send-UdpBroadcast share: the payload parameter sets (-Message with
 /// -Encoding, -Payload, -Hex), -PassThru, and the reply wait (-WaitForReply, -TimeoutSeconds, -Count).
 /// </summary>
-public abstract class UdpSendCmdlet : UdpCmdlet
+public abstract class UdpSendCmdlet : UdpCmdlet, IPayloadParameters
 {
-    private protected const string MessageSet = "Message";
-    private protected const string PayloadSet = "Payload";
-    private protected const string HexSet = "Hex";
-
     // PowerShell's own (localized) text for ShouldProcess(target, action), read once from its
     // resources; the English original where they cannot be read.
     private static readonly string ShouldProcessTemplate =
@@ -32,17 +28,17 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     #region Parameters
 
     /// <summary>The text to send, encoded with -Encoding.</summary>
-    [Parameter(Mandatory = true, Position = 2, ValueFromPipeline = true, ParameterSetName = MessageSet)]
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipeline = true, ParameterSetName = PayloadSets.Message)]
     [AllowEmptyString]
     public string Message { get; set; } = string.Empty;
 
     /// <summary>The bytes to send.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PayloadSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSets.Payload)]
     [AllowEmptyCollection]
     public byte[] Payload { get; set; } = Array.Empty<byte>();
 
     /// <summary>The bytes to send, as hex digits ('DE AD be:ef').</summary>
-    [Parameter(Mandatory = true, ParameterSetName = HexSet)]
+    [Parameter(Mandatory = true, ParameterSetName = PayloadSets.Hex)]
     [AllowEmptyString]
     public string Hex { get; set; } = string.Empty;
 
@@ -124,13 +120,7 @@ public abstract class UdpSendCmdlet : UdpCmdlet
     {
         try
         {
-            return ParameterSetName switch
-            {
-                PayloadSet => Payload ?? Array.Empty<byte>(),
-                HexSet => HexFormat.Parse(Hex),
-                MessageSet => Encoding.GetBytes(Message ?? string.Empty),
-                _ => OtherPayload(),
-            };
+            return this.GivenBytes() ?? OtherPayload();
         }
         catch (UdpException e)
         {

@@ -51,32 +51,13 @@ internal static class BroadcastAddresses
 
     internal static IReadOnlyList<BroadcastInterface> Resolve(IEnumerable<string> patterns, IReadOnlyCollection<NetworkInterface> interfaces)
     {
-        var chosen = new List<BroadcastInterface>();
-        foreach (string pattern in patterns)
-        {
-            bool isWildcard = InterfacePatterns.IsWildcard(pattern);
-            List<NetworkInterface> matches = InterfacePatterns.Match(pattern, interfaces);
-            foreach (NetworkInterface candidate in matches)
-            {
-                if (isWildcard && (candidate.NetworkInterfaceType == NetworkInterfaceType.Loopback || !InterfacePatterns.IsUp(candidate) || Directed(candidate) is null))
-                {
-                    // A wildcard takes the interfaces a broadcast can leave through and skips the rest.
-                    continue;
-                }
-
-                InterfacePatterns.CheckUp(candidate);
-
-                BroadcastInterface? found = Directed(candidate)
-                    ?? throw new UdpException(UdpErrorKind.NoBroadcastAddress,
-                        $"The network interface '{candidate.Name}' has no IPv4 address with a subnet mask, so it has no broadcast address. Choose an interface with an IPv4 address.",
-                        candidate.Name);
-                if (!chosen.Any(c => c.Name == found.Name))
-                {
-                    chosen.Add(found);
-                }
-            }
-        }
-
+        // A wildcard takes the interfaces a broadcast can leave through and skips the rest.
+        List<BroadcastInterface> chosen = InterfaceChoice.Choose(patterns, interfaces,
+            suits: candidate => candidate.NetworkInterfaceType != NetworkInterfaceType.Loopback && Directed(candidate) is not null,
+            choose: candidate => Directed(candidate)
+                ?? throw new UdpException(UdpErrorKind.NoBroadcastAddress,
+                    $"The network interface '{candidate.Name}' has no IPv4 address with a subnet mask, so it has no broadcast address. Choose an interface with an IPv4 address.",
+                    candidate.Name));
         if (chosen.Count == 0)
         {
             throw new UdpException(UdpErrorKind.InterfaceNotFound,

@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Reflection;
 using System.Text;
 using System.Xml;
@@ -109,11 +108,8 @@ internal sealed class JsonWriter : CaptureWriter
             case bool b:
                 text.Append(b ? "true" : "false");
                 break;
-            case string s:
-                AppendString(s);
-                break;
-            case Enum e:
-                AppendString(e.ToString());
+            case int or long or short or byte or uint or ulong or ushort or sbyte or double or float or decimal:
+                text.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
                 break;
             case DateTimeOffset t:
                 AppendString(t.ToString("o", CultureInfo.InvariantCulture));
@@ -121,16 +117,8 @@ internal sealed class JsonWriter : CaptureWriter
             case TimeSpan span:
                 AppendString(XmlConvert.ToString(span));
                 break;
-            case IPAddress address:
-                AppendString(address.ToString());
-                break;
-            case int or long or short or byte or uint or ulong or ushort or sbyte:
-                text.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
-            case double or float or decimal:
-                text.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
             default:
+                // Strings, enums (their names) and addresses are their own text.
                 AppendString(value.ToString() ?? string.Empty);
                 break;
         }
@@ -141,37 +129,30 @@ internal sealed class JsonWriter : CaptureWriter
         text.Append('"');
         foreach (char c in s)
         {
-            switch (c)
+            if (Escape(c) is { } escaped)
             {
-                case '"':
-                    text.Append("\\\"");
-                    break;
-                case '\\':
-                    text.Append("\\\\");
-                    break;
-                case '\n':
-                    text.Append("\\n");
-                    break;
-                case '\r':
-                    text.Append("\\r");
-                    break;
-                case '\t':
-                    text.Append("\\t");
-                    break;
-                default:
-                    if (c < 0x20 || c is '\u2028' or '\u2029')
-                    {
-                        text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        text.Append(c);
-                    }
-
-                    break;
+                text.Append(escaped);
+            }
+            else if (c < 0x20 || c is '\u2028' or '\u2029')
+            {
+                text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                text.Append(c);
             }
         }
 
         text.Append('"');
     }
+
+    private static string? Escape(char c) => c switch
+    {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ => null,
+    };
 }

@@ -23,22 +23,11 @@ internal sealed class MulticastRequest
 }
 
 /// <summary>One membership: a group on an interface, from any source or from one.</summary>
-internal sealed class Membership
+/// <param name="Group">The group joined.</param>
+/// <param name="Source">The only sender admitted (source-specific), or null for any source.</param>
+/// <param name="Interface">The interface it is joined on.</param>
+internal sealed record Membership(IPAddress Group, IPAddress? Source, MulticastInterface Interface)
 {
-    internal Membership(IPAddress group, IPAddress? source, MulticastInterface on)
-    {
-        Group = group;
-        Source = source;
-        Interface = on;
-    }
-
-    internal IPAddress Group { get; }
-
-    /// <summary>The only sender admitted (source-specific), or null for any source.</summary>
-    internal IPAddress? Source { get; }
-
-    internal MulticastInterface Interface { get; }
-
     public override string ToString() =>
         Source is null ? $"{Group} on {Interface}" : $"{Group} from {Source} on {Interface}";
 }

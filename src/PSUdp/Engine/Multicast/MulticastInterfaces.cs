@@ -7,22 +7,16 @@ using System.Net.Sockets;
 namespace PSUdp.Engine.Multicast;
 
 /// <summary>A network interface that groups are joined on, or that multicast leaves through.</summary>
-internal sealed class MulticastInterface
+internal sealed class MulticastInterface(string name, int index)
 {
     /// <summary>The system's choice: index 0, which the kernel resolves through its routes.</summary>
     internal static readonly MulticastInterface SystemChoice = new("the system's choice", 0);
 
-    internal MulticastInterface(string name, int index)
-    {
-        Name = name;
-        Index = index;
-    }
-
     /// <summary>The interface's name, such as eth0.</summary>
-    internal string Name { get; }
+    internal string Name { get; } = name;
 
     /// <summary>The interface index (if_nametoindex); 0 for the system's choice.</summary>
-    internal int Index { get; }
+    internal int Index { get; } = index;
 
     public override string ToString() => Name;
 }
@@ -40,25 +34,9 @@ internal static class MulticastInterfaces
 
     internal static IReadOnlyList<MulticastInterface> Resolve(IEnumerable<string> patterns, IReadOnlyCollection<NetworkInterface> interfaces)
     {
-        var chosen = new List<MulticastInterface>();
-        foreach (string pattern in patterns)
-        {
-            bool isWildcard = InterfacePatterns.IsWildcard(pattern);
-            foreach (NetworkInterface candidate in InterfacePatterns.Match(pattern, interfaces))
-            {
-                if (isWildcard && (!InterfacePatterns.IsUp(candidate) || !candidate.SupportsMulticast))
-                {
-                    continue;
-                }
-
-                InterfacePatterns.CheckUp(candidate);
-                if (!chosen.Any(c => c.Name == candidate.Name))
-                {
-                    chosen.Add(new MulticastInterface(candidate.Name, IndexOf(candidate)));
-                }
-            }
-        }
-
+        List<MulticastInterface> chosen = InterfaceChoice.Choose(patterns, interfaces,
+            suits: candidate => candidate.SupportsMulticast,
+            choose: candidate => new MulticastInterface(candidate.Name, IndexOf(candidate)));
         if (chosen.Count == 0)
         {
             string all = string.Join("', '", patterns);

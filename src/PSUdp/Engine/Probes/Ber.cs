@@ -4,17 +4,24 @@ using System.Text;
 
 namespace PSUdp.Engine.Probes;
 
+/// <summary>The BER tags SNMP messages are made of: ASN.1's universal types (X.680) and SNMP's PDUs (RFC 3416 §3, RFC 3412).</summary>
+internal enum BerTag : byte
+{
+    Integer = 0x02,
+    OctetString = 0x04,
+    Null = 0x05,
+    ObjectId = 0x06,
+    Sequence = 0x30,
+    GetRequest = 0xA0,
+    GetResponse = 0xA2,
+    Report = 0xA8,
+}
+
 /// <summary>The little of ASN.1 BER (X.690) that SNMP requests and replies need: definite lengths, integers, strings, OIDs.</summary>
 internal static class Ber
 {
-    internal const byte Integer = 0x02;
-    internal const byte OctetString = 0x04;
-    internal const byte Null = 0x05;
-    internal const byte ObjectId = 0x06;
-    internal const byte Sequence = 0x30;
-
     /// <summary>One tag-length-value.</summary>
-    internal static byte[] Tlv(byte tag, params byte[][] contents)
+    internal static byte[] Tlv(BerTag tag, params byte[][] contents)
     {
         int length = 0;
         foreach (byte[] part in contents)
@@ -22,7 +29,7 @@ internal static class Ber
             length += part.Length;
         }
 
-        var bytes = new List<byte>(length + 6) { tag };
+        var bytes = new List<byte>(length + 6) { (byte)tag };
         if (length < 0x80)
         {
             bytes.Add((byte)length);
@@ -63,12 +70,12 @@ internal static class Ber
             digits.Insert(0, 0);
         }
 
-        return Tlv(Integer, digits.ToArray());
+        return Tlv(BerTag.Integer, digits.ToArray());
     }
 
-    internal static byte[] Text(string value) => Tlv(OctetString, Encoding.ASCII.GetBytes(value));
+    internal static byte[] Text(string value) => Tlv(BerTag.OctetString, Encoding.ASCII.GetBytes(value));
 
-    internal static byte[] Octets(params byte[] value) => Tlv(OctetString, value);
+    internal static byte[] Octets(params byte[] value) => Tlv(BerTag.OctetString, value);
 
     /// <summary>An OBJECT IDENTIFIER from its dotted numbers (every arc below 2^28).</summary>
     internal static byte[] Oid(string dotted)
@@ -87,11 +94,11 @@ internal static class Ber
             bytes.AddRange(base128);
         }
 
-        return Tlv(ObjectId, bytes.ToArray());
+        return Tlv(BerTag.ObjectId, bytes.ToArray());
     }
 
     /// <summary>Reads one tag-length-value at <paramref name="offset"/>; false when the bytes are not one.</summary>
-    internal static bool TryRead(byte[] bytes, ref int offset, int end, out byte tag, out int contentStart, out int contentLength)
+    internal static bool TryRead(byte[] bytes, ref int offset, int end, out BerTag tag, out int contentStart, out int contentLength)
     {
         tag = 0;
         contentStart = 0;
@@ -101,7 +108,7 @@ internal static class Ber
             return false;
         }
 
-        tag = bytes[offset];
+        tag = (BerTag)bytes[offset];
         int length = bytes[offset + 1];
         int at = offset + 2;
         if (length >= 0x80)
@@ -134,7 +141,7 @@ internal static class Ber
     internal static bool TryReadInt(byte[] bytes, ref int offset, int end, out long value)
     {
         value = 0;
-        if (!TryRead(bytes, ref offset, end, out byte tag, out int start, out int length) || tag != Integer || length is 0 or > 8)
+        if (!TryRead(bytes, ref offset, end, out BerTag tag, out int start, out int length) || tag != BerTag.Integer || length is 0 or > 8)
         {
             return false;
         }
@@ -152,7 +159,7 @@ internal static class Ber
     internal static bool TryReadOctets(byte[] bytes, ref int offset, int end, out byte[] value)
     {
         value = Array.Empty<byte>();
-        if (!TryRead(bytes, ref offset, end, out byte tag, out int start, out int length) || tag != OctetString)
+        if (!TryRead(bytes, ref offset, end, out BerTag tag, out int start, out int length) || tag != BerTag.OctetString)
         {
             return false;
         }
@@ -163,10 +170,10 @@ internal static class Ber
     }
 
     /// <summary>Enters a constructed value of the given tag: <paramref name="offset"/> moves to its first content byte, <paramref name="end"/> is its end.</summary>
-    internal static bool TryEnter(byte[] bytes, ref int offset, ref int end, byte expectedTag)
+    internal static bool TryEnter(byte[] bytes, ref int offset, ref int end, BerTag expectedTag)
     {
         int at = offset;
-        if (!TryRead(bytes, ref at, end, out byte tag, out int start, out int length) || tag != expectedTag)
+        if (!TryRead(bytes, ref at, end, out BerTag tag, out int start, out int length) || tag != expectedTag)
         {
             return false;
         }

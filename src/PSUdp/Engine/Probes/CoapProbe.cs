@@ -8,15 +8,11 @@ namespace PSUdp.Engine.Probes;
 /// RFC 6690. The message id and the token carry the key (the token also part of the session's nonce); the answer is an
 /// ACK (or RST) with that message id, or a separate response with that token.
 /// </summary>
-internal sealed class CoapProbe : UdpProbe
+internal sealed class CoapProbe() : UdpProbe("Coap", 5683,
+    "CoAP confirmable GET /.well-known/core (RFC 7252, RFC 6690).")
 {
+    // The token: the id again (a separate response has a message id of its own), then two bytes of the nonce.
     private const int TokenLength = 4;
-
-    internal override string Name => "Coap";
-
-    internal override int Port => 5683;
-
-    internal override string Description => "CoAP confirmable GET /.well-known/core (RFC 7252, RFC 6690).";
 
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
@@ -27,7 +23,7 @@ internal sealed class CoapProbe : UdpProbe
         message[1] = 0x01;                               // 0.01 GET
         message[2] = (byte)(key.Id >> 8);
         message[3] = (byte)key.Id;
-        Token(key).CopyTo(message, 4);
+        key.ToBytes(TokenLength).CopyTo(message, 4);
         int at = 4 + TokenLength;
         message[at++] = (byte)((11 << 4) | wellKnown.Length); // option 11 Uri-Path
         wellKnown.CopyTo(message, at);
@@ -48,21 +44,12 @@ internal sealed class CoapProbe : UdpProbe
         int tokenLength = reply[0] & 0xF;
         int code = reply[1];
         ushort messageId = DnsMessage.Get16(reply, 2);
-        bool hasOurToken = tokenLength == TokenLength && reply.Length >= 4 + TokenLength
-            && reply[6] == (byte)session.Nonce && reply[7] == (byte)(session.Nonce >> 8);
+        ushort? tokenId = tokenLength == TokenLength && reply.Length >= 4 + TokenLength ? session.IdIn(reply, 4, TokenLength) : null;
 
         // An empty ACK or an RST answers by message id alone (RFC 7252 §4.2); a piggybacked
         // response (ACK with a code) and a separate one (CON/NON) carry the request's token (§5.3.2).
-        ushort? id;
-        if ((type == 2 && code == 0) || type == 3)
-        {
-            id = messageId;
-        }
-        else if (hasOurToken)
-        {
-            id = DnsMessage.Get16(reply, 4);
-        }
-        else
+        ushort? id = (type == 2 && code == 0) || type == 3 ? messageId : tokenId;
+        if (id is null)
         {
             return null;
         }
@@ -76,8 +63,4 @@ internal sealed class CoapProbe : UdpProbe
 
         return new ProbeAnswer(id, summary);
     }
-
-    // The id again (a separate response has a message id of its own), then two bytes of the nonce.
-    private static byte[] Token(ProbeKey key) =>
-        new[] { (byte)(key.Id >> 8), (byte)key.Id, (byte)key.Nonce, (byte)(key.Nonce >> 8) };
 }

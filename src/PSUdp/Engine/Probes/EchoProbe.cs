@@ -10,15 +10,10 @@ namespace PSUdp.Engine.Probes;
 /// ASCII line that carries the request's sequence and the session's nonce, "PSUdp echo 00042
 /// 1a2b3c4d5e6f7788". An echo sends it back unchanged; the sequence in it matches the reply.
 /// </summary>
-internal sealed class EchoProbe : UdpProbe
+internal sealed class EchoProbe() : UdpProbe("Echo", 7,
+    "Echo (RFC 862): a line with the sequence number and a session nonce; the reply must be the same bytes.")
 {
     private const string Prefix = "PSUdp echo ";
-
-    internal override string Name => "Echo";
-
-    internal override int Port => 7;
-
-    internal override string Description => "Echo (RFC 862): a line with the sequence number and a session nonce; the reply must be the same bytes.";
 
     internal override byte[] Build(ProbeKey key, IPEndPoint target) => Encoding.ASCII.GetBytes(Text(key));
 

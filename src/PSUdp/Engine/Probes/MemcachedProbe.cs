@@ -8,14 +8,9 @@ namespace PSUdp.Engine.Probes;
 /// frame header (request id, sequence 0, 1 datagram, reserved) and the text command "version".
 /// The reply's frame header repeats the request id; the answer is "VERSION x.y.z".
 /// </summary>
-internal sealed class MemcachedProbe : UdpProbe
+internal sealed class MemcachedProbe() : UdpProbe("Memcached", 11211,
+    "memcached \"version\" command in a UDP frame (memcached protocol.txt).")
 {
-    internal override string Name => "Memcached";
-
-    internal override int Port => 11211;
-
-    internal override string Description => "memcached \"version\" command in a UDP frame (memcached protocol.txt).";
-
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
         byte[] command = Encoding.ASCII.GetBytes("version\r\n");

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Net;
 using System.Text;
 
 namespace PSUdp.Engine.Probes;
@@ -9,36 +8,14 @@ namespace PSUdp.Engine.Probes;
 /// what `nbtstat -A` sends. The response repeats the transaction id and lists the host's
 /// registered names.
 /// </summary>
-internal sealed class NetBiosProbe : UdpProbe
+internal sealed class NetBiosProbe() : DnsQueryProbe("NetBios", 137,
+    "NetBIOS name service NODE STATUS request for \"*\" (RFC 1002 §4.2.17).",
+    WildcardName(), NodeStatus, 1)
 {
     private const ushort NodeStatus = 0x21;
 
-    internal override string Name => "NetBios";
-
-    internal override int Port => 137;
-
-    internal override string Description => "NetBIOS name service NODE STATUS request for \"*\" (RFC 1002 §4.2.17).";
-
-    internal override byte[] Build(ProbeKey key, IPEndPoint target)
+    private protected override string Summarize(byte[] reply, DnsMessage.Reply response)
     {
-        // The wildcard name "*" padded with zeros to 16 bytes, in first-level encoding (RFC 1001 §14.1): each nibble + 'A'.
-        var name = new StringBuilder(32);
-        for (int i = 0; i < 16; i++)
-        {
-            byte b = i == 0 ? (byte)'*' : (byte)0;
-            name.Append((char)('A' + (b >> 4))).Append((char)('A' + (b & 0xF)));
-        }
-
-        return DnsMessage.Query(key.Id, 0x0000, name.ToString(), NodeStatus, 1);
-    }
-
-    internal override ProbeAnswer? Read(byte[] reply, ProbeKey session)
-    {
-        if (DnsMessage.ReadResponse(reply) is not { } response)
-        {
-            return null;
-        }
-
         var names = new List<string>();
         foreach (DnsMessage.Record record in response.Answers)
         {
@@ -55,7 +32,19 @@ internal sealed class NetBiosProbe : UdpProbe
             }
         }
 
-        string summary = names.Count == 0 ? "NetBIOS name service answer" : $"NetBIOS names: {string.Join(", ", names)}";
-        return new ProbeAnswer(response.Id, summary);
+        return names.Count == 0 ? "NetBIOS name service answer" : $"NetBIOS names: {string.Join(", ", names)}";
+    }
+
+    // The wildcard name "*" padded with zeros to 16 bytes, in first-level encoding (RFC 1001 §14.1): each nibble + 'A'.
+    private static string WildcardName()
+    {
+        var name = new StringBuilder(32);
+        for (int i = 0; i < 16; i++)
+        {
+            byte b = i == 0 ? (byte)'*' : (byte)0;
+            name.Append((char)('A' + (b >> 4))).Append((char)('A' + (b & 0xF)));
+        }
+
+        return name.ToString();
     }
 }

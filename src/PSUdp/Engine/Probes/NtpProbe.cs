@@ -9,23 +9,19 @@ namespace PSUdp.Engine.Probes;
 /// timestamp (§8), which is how the reply is matched. Nothing else is asked (no control or
 /// private mode-6/7 queries).
 /// </summary>
-internal sealed class NtpProbe : UdpProbe
+internal sealed class NtpProbe() : UdpProbe("Ntp", 123,
+    "NTP version 4 client-mode request (RFC 5905); the reply's origin timestamp matches it.")
 {
     private const int Length = 48;
     private const int OriginOffset = 24;
     private const int TransmitOffset = 40;
-
-    internal override string Name => "Ntp";
-
-    internal override int Port => 123;
-
-    internal override string Description => "NTP version 4 client-mode request (RFC 5905); the reply's origin timestamp matches it.";
+    private const int TimestampLength = 8;
 
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
         byte[] packet = new byte[Length];
         packet[0] = (0 << 6) | (4 << 3) | 3; // LI 0, VN 4, mode 3 (client)
-        Cookie(key).CopyTo(packet, TransmitOffset);
+        key.ToBytes(TimestampLength).CopyTo(packet, TransmitOffset);
         return packet;
     }
 
@@ -33,22 +29,13 @@ internal sealed class NtpProbe : UdpProbe
     {
         int mode = reply.Length >= Length ? reply[0] & 7 : 0;
         int version = reply.Length >= Length ? (reply[0] >> 3) & 7 : 0;
-        if (mode != 4 || version is < 1 or > 4)
+
+        // The origin timestamp is our transmit timestamp: the id, then the session's nonce.
+        if (mode != 4 || version is < 1 or > 4 || session.IdIn(reply, OriginOffset, TimestampLength) is not { } id)
         {
             return null;
         }
 
-        // The origin timestamp is our cookie: the session's nonce in bytes 2..7, the id in 0..1.
-        byte[] expected = Cookie(session);
-        for (int i = 2; i < 8; i++)
-        {
-            if (reply[OriginOffset + i] != expected[i])
-            {
-                return null;
-            }
-        }
-
-        ushort id = DnsMessage.Get16(reply, OriginOffset);
         int stratum = reply[1];
         int leap = reply[0] >> 6;
         string reference = stratum <= 1
@@ -58,18 +45,5 @@ internal sealed class NtpProbe : UdpProbe
             ? $"NTP server, kiss code {reference}" // RFC 5905 §7.4: stratum 0 carries a kiss-o'-death code
             : $"NTP server, stratum {stratum}, reference {reference}{(leap == 3 ? ", not synchronised" : string.Empty)}";
         return new ProbeAnswer(id, summary);
-    }
-
-    private static byte[] Cookie(ProbeKey key)
-    {
-        byte[] cookie = new byte[8];
-        cookie[0] = (byte)(key.Id >> 8);
-        cookie[1] = (byte)key.Id;
-        for (int i = 2; i < 8; i++)
-        {
-            cookie[i] = (byte)(key.Nonce >> (8 * (i - 2)));
-        }
-
-        return cookie;
     }
 }

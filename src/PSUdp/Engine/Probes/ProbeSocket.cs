@@ -110,18 +110,7 @@ internal sealed class ProbeSocket : IDisposable
 }
 
 /// <summary>What came back for a probe: a reply or an ICMP error, and when (Stopwatch ticks).</summary>
-internal sealed class ProbeEvent
-{
-    internal ProbeEvent(UdpDatagram? reply, IcmpReport? icmp, long at)
-    {
-        Reply = reply;
-        Icmp = icmp;
-        At = at;
-    }
-
-    internal UdpDatagram? Reply { get; }
-
-    internal IcmpReport? Icmp { get; }
-
-    internal long At { get; }
-}
+/// <param name="Reply">The reply, or null for an ICMP error.</param>
+/// <param name="Icmp">The ICMP error, or null for a reply.</param>
+/// <param name="At">When it came, in Stopwatch ticks.</param>
+internal sealed record ProbeEvent(UdpDatagram? Reply, IcmpReport? Icmp, long At);

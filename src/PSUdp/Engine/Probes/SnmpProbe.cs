@@ -1,4 +1,3 @@
-using System;
 using System.Net;
 using System.Text;
 
@@ -10,40 +9,33 @@ namespace PSUdp.Engine.Probes;
 /// with another community stays silent (RFC 3584 §4.1 says it drops the request), so on port 161
 /// retries alternate with <see cref="SnmpV3Probe"/>, which needs no community.
 /// </summary>
-internal sealed class SnmpProbe : UdpProbe
+internal sealed class SnmpProbe() : UdpProbe("Snmp", 161,
+    "SNMPv2c GetRequest of sysDescr.0 with community \"public\" (RFC 3416).")
 {
     private const string SysDescr = "1.3.6.1.2.1.1.1.0";
-    private const byte GetRequest = 0xA0;
-    private const byte GetResponse = 0xA2;
-
-    internal override string Name => "Snmp";
-
-    internal override int Port => 161;
-
-    internal override string Description => "SNMPv2c GetRequest of sysDescr.0 with community \"public\" (RFC 3416).";
 
     internal override byte[] Build(ProbeKey key, IPEndPoint target) =>
-        Ber.Tlv(Ber.Sequence,
+        Ber.Tlv(BerTag.Sequence,
             Ber.Int(1), // version-2c
             Ber.Text("public"),
-            Ber.Tlv(GetRequest,
-                Ber.Int(RequestId(key)),
+            Ber.Tlv(BerTag.GetRequest,
+                Ber.Int(key.ToInt31()), // request-id
                 Ber.Int(0),
                 Ber.Int(0),
-                Ber.Tlv(Ber.Sequence, Ber.Tlv(Ber.Sequence, Ber.Oid(SysDescr), Ber.Tlv(Ber.Null)))));
+                Ber.Tlv(BerTag.Sequence, Ber.Tlv(BerTag.Sequence, Ber.Oid(SysDescr), Ber.Tlv(BerTag.Null)))));
 
     internal override ProbeAnswer? Read(byte[] reply, ProbeKey session)
     {
         int offset = 0;
         int end = reply.Length;
-        if (!Ber.TryEnter(reply, ref offset, ref end, Ber.Sequence)
+        if (!Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence)
             || !Ber.TryReadInt(reply, ref offset, end, out long version) || version is not (0 or 1)
             || !Ber.TryReadOctets(reply, ref offset, end, out _)
-            || !Ber.TryEnter(reply, ref offset, ref end, GetResponse)
+            || !Ber.TryEnter(reply, ref offset, ref end, BerTag.GetResponse)
             || !Ber.TryReadInt(reply, ref offset, end, out long requestId)
             || !Ber.TryReadInt(reply, ref offset, end, out long errorStatus)
             || !Ber.TryReadInt(reply, ref offset, end, out _)
-            || (requestId >> 16) != (long)(session.Nonce & 0x7FFF))
+            || session.IdIn(requestId) is not { } id)
         {
             return null;
         }
@@ -54,17 +46,14 @@ internal sealed class SnmpProbe : UdpProbe
             summary += $": sysDescr \"{value}\"";
         }
 
-        return new ProbeAnswer((ushort)requestId, summary);
+        return new ProbeAnswer(id, summary);
     }
-
-    // A positive 31-bit request-id: the session's nonce above the id.
-    private static long RequestId(ProbeKey key) => ((long)(key.Nonce & 0x7FFF) << 16) | key.Id;
 
     // The first variable binding's value, when it is an OCTET STRING.
     private static string? FirstValue(byte[] reply, int offset, int end)
     {
-        if (!Ber.TryEnter(reply, ref offset, ref end, Ber.Sequence) || !Ber.TryEnter(reply, ref offset, ref end, Ber.Sequence)
-            || !Ber.TryRead(reply, ref offset, end, out byte oidTag, out _, out _) || oidTag != Ber.ObjectId
+        if (!Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence) || !Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence)
+            || !Ber.TryRead(reply, ref offset, end, out BerTag oidTag, out _, out _) || oidTag != BerTag.ObjectId
             || !Ber.TryReadOctets(reply, ref offset, end, out byte[] value))
         {
             return null;

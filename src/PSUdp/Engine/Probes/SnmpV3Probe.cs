@@ -8,30 +8,22 @@ namespace PSUdp.Engine.Probes;
 /// Report (usmStatsUnknownEngineIDs) that names its engine id, boots and time; it needs no
 /// community or user. The reply's msgID matches the request.
 /// </summary>
-internal sealed class SnmpV3Probe : UdpProbe
+internal sealed class SnmpV3Probe() : UdpProbe("SnmpV3", 161,
+    "SNMPv3 engine-id discovery: an unauthenticated, reportable empty GetRequest (RFC 3414 §4).")
 {
-    private const byte GetRequest = 0xA0;
-    private const byte Report = 0xA8;
-
-    internal override string Name => "SnmpV3";
-
-    internal override int Port => 161;
-
-    internal override string Description => "SNMPv3 engine-id discovery: an unauthenticated, reportable empty GetRequest (RFC 3414 §4).";
-
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
-        long id = MessageId(key);
-        byte[] security = Ber.Tlv(Ber.Sequence,
+        long id = key.ToInt31(); // msgID and request-id
+        byte[] security = Ber.Tlv(BerTag.Sequence,
             Ber.Octets(), Ber.Int(0), Ber.Int(0), Ber.Octets(), Ber.Octets(), Ber.Octets());
-        return Ber.Tlv(Ber.Sequence,
+        return Ber.Tlv(BerTag.Sequence,
             Ber.Int(3),
-            Ber.Tlv(Ber.Sequence, Ber.Int(id), Ber.Int(65507), Ber.Octets(0x04), Ber.Int(3)), // reportable, USM
+            Ber.Tlv(BerTag.Sequence, Ber.Int(id), Ber.Int(65507), Ber.Octets(0x04), Ber.Int(3)), // reportable, USM
             Ber.Octets(security),
-            Ber.Tlv(Ber.Sequence,
+            Ber.Tlv(BerTag.Sequence,
                 Ber.Octets(),
                 Ber.Octets(),
-                Ber.Tlv(GetRequest, Ber.Int(id), Ber.Int(0), Ber.Int(0), Ber.Tlv(Ber.Sequence))));
+                Ber.Tlv(BerTag.GetRequest, Ber.Int(id), Ber.Int(0), Ber.Int(0), Ber.Tlv(BerTag.Sequence))));
     }
 
     internal override ProbeAnswer? Read(byte[] reply, ProbeKey session)
@@ -39,7 +31,7 @@ internal sealed class SnmpV3Probe : UdpProbe
         int offset = 0;
         int end = reply.Length;
         int globalEnd = end;
-        if (!Ber.TryEnter(reply, ref offset, ref end, Ber.Sequence)
+        if (!Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence)
             || !Ber.TryReadInt(reply, ref offset, end, out long version) || version != 3)
         {
             return null;
@@ -47,9 +39,9 @@ internal sealed class SnmpV3Probe : UdpProbe
 
         globalEnd = end;
         int global = offset;
-        if (!Ber.TryEnter(reply, ref global, ref globalEnd, Ber.Sequence)
+        if (!Ber.TryEnter(reply, ref global, ref globalEnd, BerTag.Sequence)
             || !Ber.TryReadInt(reply, ref global, globalEnd, out long messageId)
-            || (messageId >> 16) != (long)(session.Nonce & 0x7FFF))
+            || session.IdIn(messageId) is not { } id)
         {
             return null;
         }
@@ -64,30 +56,28 @@ internal sealed class SnmpV3Probe : UdpProbe
         string summary = "SNMPv3 answer";
         int at = 0;
         int securityEnd = security.Length;
-        if (Ber.TryEnter(security, ref at, ref securityEnd, Ber.Sequence)
+        if (Ber.TryEnter(security, ref at, ref securityEnd, BerTag.Sequence)
             && Ber.TryReadOctets(security, ref at, securityEnd, out byte[] engineId)
             && Ber.TryReadInt(security, ref at, securityEnd, out long boots))
         {
             summary = $"SNMPv3 engine {HexFormat.ToHex(engineId)}, boots {boots}";
         }
 
-        bool isReport = offset < end && FindPdu(reply, offset, end) == Report;
-        return new ProbeAnswer((ushort)messageId, isReport ? summary : summary + " (not a report)");
+        bool isReport = offset < end && FindPdu(reply, offset, end) == BerTag.Report;
+        return new ProbeAnswer(id, isReport ? summary : summary + " (not a report)");
     }
 
-    private static long MessageId(ProbeKey key) => ((long)(key.Nonce & 0x7FFF) << 16) | key.Id;
-
     // The PDU tag inside the (plaintext) ScopedPDU.
-    private static byte FindPdu(byte[] reply, int offset, int end)
+    private static BerTag? FindPdu(byte[] reply, int offset, int end)
     {
-        if (!Ber.TryEnter(reply, ref offset, ref end, Ber.Sequence)
+        if (!Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence)
             || !Ber.TryReadOctets(reply, ref offset, end, out _)
             || !Ber.TryReadOctets(reply, ref offset, end, out _)
             || offset >= end)
         {
-            return 0;
+            return null;
         }
 
-        return reply[offset];
+        return (BerTag)reply[offset];
     }
 }

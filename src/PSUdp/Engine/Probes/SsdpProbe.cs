@@ -10,16 +10,9 @@ namespace PSUdp.Engine.Probes;
 /// as the unicast form requires. SSDP has no transaction id, so a reply is recognised by its
 /// "HTTP/1.1 200" status line and matched by the host it comes from.
 /// </summary>
-internal sealed class SsdpProbe : UdpProbe
+internal sealed class SsdpProbe() : UdpProbe("Ssdp", 1900,
+    "SSDP unicast M-SEARCH for ssdp:all (UPnP Device Architecture 2.0).", matchesReplies: false)
 {
-    internal override string Name => "Ssdp";
-
-    internal override int Port => 1900;
-
-    internal override string Description => "SSDP unicast M-SEARCH for ssdp:all (UPnP Device Architecture 2.0).";
-
-    internal override bool MatchesReplies => false;
-
     internal override byte[] Build(ProbeKey key, IPEndPoint target) =>
         Encoding.ASCII.GetBytes(
             "M-SEARCH * HTTP/1.1\r\n" +

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using PSUdp.Engine.Capture;
 
 namespace PSUdp.Engine.Probes;
 
@@ -8,48 +9,36 @@ namespace PSUdp.Engine.Probes;
 /// reply (success 0x0101 or error 0x0111) repeats the magic cookie and the 96-bit transaction id,
 /// which carries the key; a success names the address and port the server saw (XOR-MAPPED-ADDRESS).
 /// </summary>
-internal sealed class StunProbe : UdpProbe
+internal sealed class StunProbe() : UdpProbe("Stun", 3478,
+    "STUN Binding request (RFC 8489); the reply repeats the transaction id.")
 {
     private const uint MagicCookie = 0x2112A442;
 
-    internal override string Name => "Stun";
-
-    internal override int Port => 3478;
-
-    internal override string Description => "STUN Binding request (RFC 8489); the reply repeats the transaction id.";
+    // 12 bytes: the id, the session's nonce, two zero bytes.
+    private const int TransactionIdLength = 12;
 
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
         byte[] message = new byte[20];
         message[1] = 0x01; // Binding request; length 0
-        Put32(message, 4, MagicCookie);
-        TransactionId(key).CopyTo(message, 8);
+        ByteOrder.Put32(message, 4, MagicCookie, bigEndian: true);
+        key.ToBytes(TransactionIdLength).CopyTo(message, 8);
         return message;
     }
 
     internal override ProbeAnswer? Read(byte[] reply, ProbeKey session)
     {
-        if (reply.Length < 20 || (reply[0] & 0xC0) != 0 || Get32(reply, 4) != MagicCookie)
+        if (reply.Length < 20 || (reply[0] & 0xC0) != 0 || ByteOrder.U32(reply, 4, bigEndian: true) != MagicCookie)
         {
             return null;
         }
 
         ushort type = DnsMessage.Get16(reply, 0);
-        if (type is not (0x0101 or 0x0111))
+        if (type is not (0x0101 or 0x0111) || session.IdIn(reply, 8, TransactionIdLength) is not { } id)
         {
             return null;
         }
 
-        byte[] expected = TransactionId(session);
-        for (int i = 2; i < 12; i++)
-        {
-            if (reply[8 + i] != expected[i])
-            {
-                return null;
-            }
-        }
-
-        ushort id = DnsMessage.Get16(reply, 8);
         string summary = type == 0x0111 ? "STUN error response" : "STUN binding success";
         string? mapped = null;
         string? software = null;
@@ -89,20 +78,6 @@ internal sealed class StunProbe : UdpProbe
         return new ProbeAnswer(id, summary);
     }
 
-    // 12 bytes: the id, the session's nonce, two zero bytes.
-    private static byte[] TransactionId(ProbeKey key)
-    {
-        byte[] id = new byte[12];
-        id[0] = (byte)(key.Id >> 8);
-        id[1] = (byte)key.Id;
-        for (int i = 0; i < 8; i++)
-        {
-            id[2 + i] = (byte)(key.Nonce >> (8 * i));
-        }
-
-        return id;
-    }
-
     // (XOR-)MAPPED-ADDRESS: reserved, family (1 IPv4, 2 IPv6), port, address; XOR with the cookie (and, for IPv6, the transaction id).
     private static string? Address(byte[] reply, int at, int length, bool xor)
     {
@@ -128,15 +103,4 @@ internal sealed class StunProbe : UdpProbe
 
         return Addresses.Format(new IPAddress(address), port);
     }
-
-    private static void Put32(byte[] bytes, int offset, uint value)
-    {
-        bytes[offset] = (byte)(value >> 24);
-        bytes[offset + 1] = (byte)(value >> 16);
-        bytes[offset + 2] = (byte)(value >> 8);
-        bytes[offset + 3] = (byte)value;
-    }
-
-    private static uint Get32(byte[] bytes, int offset) =>
-        ((uint)bytes[offset] << 24) | ((uint)bytes[offset + 1] << 16) | ((uint)bytes[offset + 2] << 8) | bytes[offset + 3];
 }

@@ -8,18 +8,9 @@ namespace PSUdp.Engine.Probes;
 /// ("psudp-probe-…-does-not-exist"), which a server answers with ERROR 1 "File not found". The
 /// server answers from a new port of its own (its transfer id, §4), and TFTP has no id to match.
 /// </summary>
-internal sealed class TftpProbe : UdpProbe
+internal sealed class TftpProbe() : UdpProbe("Tftp", 69,
+    "TFTP read request of a file name that cannot exist (RFC 1350); expects ERROR 1.", matchesReplies: false, answersFromAnotherPort: true)
 {
-    internal override string Name => "Tftp";
-
-    internal override int Port => 69;
-
-    internal override string Description => "TFTP read request of a file name that cannot exist (RFC 1350); expects ERROR 1.";
-
-    internal override bool MatchesReplies => false;
-
-    internal override bool AnswersFromAnotherPort => true;
-
     internal override byte[] Build(ProbeKey key, IPEndPoint target)
     {
         string file = $"psudp-probe-{key.Nonce:x16}-does-not-exist";
