@@ -544,13 +544,19 @@ function Get-BenchmarkSummary {
     $rows
 }
 
+# One row of the targets table. Met is 'yes' or 'NO'; 'n/a' where the run it judges (-Row) was not measured.
+function New-BenchmarkTarget {
+    param([string] $Name, [string] $Figure, [string] $Goal, [bool] $Met, $Row = $null)
+    $mark = if ($Row -and $null -eq $Row.Median) { 'n/a' } elseif ($Met) { 'yes' } else { 'NO' }
+    [pscustomobject]@{ Target = $Name; Figure = $Figure; Goal = $Goal; Met = $mark }
+}
+
 # The issue's targets, each with the figure of this run and whether it is met.
 function Get-BenchmarkTarget {
     param([object[]] $Summary)
     function Find($Section, $Case, $Contender) {
         $Summary | Where-Object { $_.Section -eq $Section -and ($null -eq $Case -or $_.Case -eq $Case) -and $_.Contender -eq $Contender } | Select-Object -First 1
     }
-    function Mark([bool] $Met) { if ($Met) { 'yes' } else { 'NO' } }
 
     foreach ($row in $Summary | Where-Object { $_.Section -eq 'Receive' -and $_.Contender -match 'Measure-Object$|Out-Null$' -and $_.Contender -notmatch 'Where-Object' }) {
         $reference = Find 'Receive' $row.Case 'C# ReceiveFrom, 4 MiB buffer'
@@ -559,12 +565,8 @@ function Get-BenchmarkTarget {
         $upFront = Find 'Receive' $row.Case $script:UpFrontJit
         $figure = '{0:0.00}x; loss {1} (C# 4 MiB {2}, default buffer {3})' -f $row.Ratio, $row.Loss, $reference.Loss, $(if ($default) { $default.Loss })
         if ($upFront -and $row.Contender -match 'Measure-Object$') { $figure += "; with TieredCompilation=0 loss $($upFront.Loss)" }
-        [pscustomobject]@{
-            Target = "Receive $($row.Case): $($row.Contender)"
-            Figure = $figure
-            Goal   = '>= 0.90x the C# receiver, loss <= the C# receiver with 4 MiB'
-            Met    = Mark ($row.Ratio -ge 0.9 -and $row.LossMedian -le $reference.LossMedian + 0.0005)
-        }
+        New-BenchmarkTarget -Name "Receive $($row.Case): $($row.Contender)" -Figure $figure -Goal '>= 0.90x the C# receiver, loss <= the C# receiver with 4 MiB' -Met (
+            $row.Ratio -ge 0.9 -and $row.LossMedian -le $reference.LossMedian + 0.0005)
     }
     foreach ($case in '64 B, unpinned', '64 B, pinned to one CPU') {
         $psudp = Find 'Echo' $case 'Start-UdpEcho -MaximumRate 0 | Measure-Object'
@@ -579,12 +581,8 @@ function Get-BenchmarkTarget {
         if ($case -eq '64 B, pinned to one CPU' -and $floor -and $floor.CpuMedian -and $csharp -and $csharp.Median) {
             $figure += '; PowerShell''s cold pipeline alone ({0:N1} us per object) caps it at {1:0.00}x' -f $floor.CpuMedian, (1 / (1 + $floor.CpuMedian * 1e-6 * $csharp.Median))
         }
-        [pscustomobject]@{
-            Target = "Echo $case"
-            Figure = $figure
-            Goal   = '>= 0.95x the C# echo server, >= 1x the Python server'
-            Met    = Mark ($psudp.Ratio -ge 0.95 -and ($null -eq $versusPython -or $versusPython -ge 1))
-        }
+        New-BenchmarkTarget -Name "Echo $case" -Figure $figure -Goal '>= 0.95x the C# echo server, >= 1x the Python server' -Met (
+            $psudp.Ratio -ge 0.95 -and ($null -eq $versusPython -or $versusPython -ge 1))
     }
     $send = Find 'Send' $null 'strings | Send-UdpDatagram'
     $udpClient = Find 'Send' $null 'strings | function with a new UdpClient per message'
@@ -600,33 +598,22 @@ function Get-BenchmarkTarget {
             $figure += '; PowerShell''s {0:N0} records/s and the send cap it at {1:0.00}x the C# loop' -f $floor.Median, ($best / $csharp.Median)
             if ($udpClient -and $udpClient.Median) { $figure += (' and {0:0.0}x the function' -f ($best / $udpClient.Median)) }
         }
-        [pscustomobject]@{
-            Target = 'Send: strings | Send-UdpDatagram'
-            Figure = $figure
-            Goal   = '>= 0.5x the C# loop, >= 10x the UdpClient function'
-            Met    = Mark ($send.Ratio -ge 0.5 -and ($null -eq $versusUdpClient -or $versusUdpClient -ge 10))
-        }
+        New-BenchmarkTarget -Name 'Send: strings | Send-UdpDatagram' -Figure $figure -Goal '>= 0.5x the C# loop, >= 10x the UdpClient function' -Met (
+            $send.Ratio -ge 0.5 -and ($null -eq $versusUdpClient -or $versusUdpClient -ge 10))
     }
     $import = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
     if ($import -and $null -ne $import.Ratio) {
-        [pscustomobject]@{
-            Target = 'Start-up: Import-Module PSUdp'
-            Figure = ('adds {0:P1} ({1:N0} ms); an empty module adds {2:P1}, one empty cmdlet with a format file {3:P1}; the import alone takes {4:0.00}x that of the one-cmdlet module' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median),
-                $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }),
-                $(if ($binaryModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"') { $binaryModule.Ratio - 1 }),
-                $(if ($alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp') { $alone.Ratio }))
-            Goal   = 'adds < 15 %'
-            Met    = Mark ($import.Ratio -lt 1.15)
-        }
+        $figure = 'adds {0:P1} ({1:N0} ms); an empty module adds {2:P1}, one empty cmdlet with a format file {3:P1}; the import alone takes {4:0.00}x that of the one-cmdlet module' -f ($import.Ratio - 1), ($import.Median - (Find 'Start-up' $null 'pwsh -NoProfile -c exit').Median),
+            $(if ($emptyModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"') { $emptyModule.Ratio - 1 }),
+            $(if ($binaryModule = Find 'Start-up' $null 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"') { $binaryModule.Ratio - 1 }),
+            $(if ($alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp') { $alone.Ratio })
+        New-BenchmarkTarget -Name 'Start-up: Import-Module PSUdp' -Figure $figure -Goal 'adds < 15 %' -Met ($import.Ratio -lt 1.15)
     }
     $memory = $Summary | Where-Object Section -EQ 'Memory' | Select-Object -First 1
     if ($memory) {
-        [pscustomobject]@{
-            Target = 'Memory under a slow consumer'
-            Figure = ('peak {0:N0} MiB; {1}' -f $memory.Median, $memory.Detail)
-            Goal   = 'bounded; received + dropped by PSUdp + dropped by the kernel = sent'
-            Met    = Mark ($memory.Detail -match 'unaccounted (0/?)+;' -and $memory.Detail -notmatch 'PROBLEM')
-        }
+        $figure = 'peak {0:N0} MiB; {1}' -f $memory.Median, $memory.Detail
+        New-BenchmarkTarget -Name 'Memory under a slow consumer' -Figure $figure -Goal 'bounded; received + dropped by PSUdp + dropped by the kernel = sent' -Met (
+            $memory.Detail -match 'unaccounted (0/?)+;' -and $memory.Detail -notmatch 'PROBLEM')
     }
 }
 
@@ -656,4 +643,4 @@ function Get-BenchConfig { $script:Config }
 Export-ModuleMember -Function Initialize-Benchmark, Get-BenchConfig, Start-BenchProcess, Complete-BenchProcess, Wait-UdpPort,
     Get-UdpCounter, New-Run, Get-PSUdpCommand, Get-FloodCommand, Set-CostFigure, Get-Median, Get-ReceiveContender, Invoke-ReceiveRun,
     Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-FloorRun, Invoke-StartupRun,
-    Invoke-MemoryRun, Get-BenchmarkSummary, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown
+    Invoke-MemoryRun, Get-BenchmarkSummary, New-BenchmarkTarget, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown

@@ -99,6 +99,20 @@ public sealed class TestFloorRecordCommand : PSCmdlet
 
 function Get-UnixTime { ([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalSeconds }
 
+# For a scenario whose input is made first: the clock starts again when the input is ready.
+function Restart-Clock {
+    $script:start = Get-UnixTime
+    $elapsed.Restart()
+}
+
+# Send, SendUdpClient, FloorBind: -Count strings of -Size characters piped into one command, all of them sent.
+function Invoke-Piped([string] $Command, [hashtable] $Parameters = @{}) {
+    $lines = @('x' * $Size) * $Count
+    Restart-Clock
+    $lines | & $Command @Parameters
+    $script:delivered = $Count
+}
+
 # The first number of PSUdp's drop warning ("24,909 of 300,000 datagrams received on ... were not written ...").
 function Get-DroppedCount($Warnings) {
     $last = @($Warnings | Where-Object { "$_" -match '^[\d,]+ of [\d,]+ datagrams received' }) | Select-Object -Last 1
@@ -113,6 +127,7 @@ $allocatedBefore = [GC]::GetTotalAllocatedBytes($true)
 $collectionsBefore = [GC]::CollectionCount(0)
 $start = Get-UnixTime
 $delivered = $null
+$dropped = 0  # unless PSUdp's warning says otherwise
 $warnings = @()
 $extra = [ordered]@{}
 $rateOverride = $null
@@ -147,14 +162,7 @@ switch ($Scenario) {
         $notEchoed = @($warnings | Where-Object { "$_" -match '^([\d,]+) datagrams were not echoed' }) | Select-Object -Last 1
         $extra.refused = if ($notEchoed -and "$notEchoed" -match '^([\d,]+) datagrams') { [long]($Matches[1] -replace ',', '') } else { 0 }
     }
-    'Send' {
-        $lines = @('x' * $Size) * $Count
-        $start = Get-UnixTime
-        $elapsed.Restart()
-        $lines | Send-UdpDatagram -ComputerName 127.0.0.1 -Port $Port
-        $delivered = $Count
-        $dropped = 0
-    }
+    'Send' { Invoke-Piped Send-UdpDatagram @{ ComputerName = '127.0.0.1'; Port = $Port } }
     'SendUdpClient' {
         # The common script pattern: a new UdpClient for every message.
         function Send-UdpMessage {
@@ -174,34 +182,17 @@ switch ($Scenario) {
                 }
             }
         }
-        $lines = @('x' * $Size) * $Count
-        $start = Get-UnixTime
-        $elapsed.Restart()
-        $lines | Send-UdpMessage -ComputerName 127.0.0.1 -Port $Port
-        $delivered = $Count
-        $dropped = 0
+        Invoke-Piped Send-UdpMessage @{ ComputerName = '127.0.0.1'; Port = $Port }
     }
-    'FloorWrite' {
-        $delivered = (Write-FloorObject -Count $Count | Measure-Object).Count
-        $dropped = 0
-    }
-    'FloorBind' {
-        $lines = @('x' * $Size) * $Count
-        $start = Get-UnixTime
-        $elapsed.Restart()
-        $lines | Test-FloorRecord
-        $delivered = $Count
-        $dropped = 0
-    }
+    'FloorWrite' { $delivered = (Write-FloorObject -Count $Count | Measure-Object).Count }
+    'FloorBind' { Invoke-Piped Test-FloorRecord }
     'Load' {
         $load = @{ ComputerName = '127.0.0.1'; Port = $Port; Message = ('x' * $Size); PassThru = $true }
         if ($Rate -gt 0) { $load.RatePerSecond = $Rate }
         if ($Duration -gt 0) { $load.DurationSeconds = $Duration } else { $load.RepeatCount = $Count }
-        $start = Get-UnixTime
-        $elapsed.Restart()
+        Restart-Clock
         $summary = Send-UdpDatagram @load
         $delivered = $summary.Sent
-        $dropped = 0
         $rateOverride = $summary.RatePerSecond
         $extra.systemCalls = $summary.SystemCalls
         $extra.loadSeconds = $summary.Elapsed.TotalSeconds
@@ -215,7 +206,6 @@ switch ($Scenario) {
         $first, $last = [int[]]($Ports -split '-')
         $results = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port ($first..$last))
         $delivered = $results.Count
-        $dropped = 0
         $verdicts = [ordered]@{}
         foreach ($result in $results) { $verdicts["$($result.Port)"] = "$($result.Verdict)" }
         $verdicts | ConvertTo-Json -Compress | Set-Content -Path $OutFile
@@ -225,7 +215,6 @@ switch ($Scenario) {
         # 1 ms apart: one probe outstanding on loopback, as the C# echo client keeps (-IntervalSeconds 0 sends them all at once).
         $summary = Test-UdpConnection -ComputerName 127.0.0.1 -Port $Port -Probe Echo -Count $Count -IntervalSeconds 0.001 -WarningAction SilentlyContinue
         $delivered = $summary.Received
-        $dropped = 0
         $extra.lost = $summary.Lost
         $extra.meanMicroseconds = if ($summary.Average) { $summary.Average.TotalMilliseconds * 1000 } else { $null }
     }
@@ -237,10 +226,8 @@ switch ($Scenario) {
         $extra.fileBytes = (Get-Item $OutFile).Length
     }
     'Import' {
-        $start = Get-UnixTime
-        $elapsed.Restart()
+        Restart-Clock
         $delivered = (Import-UdpDatagram -Path $OutFile | Measure-Object).Count
-        $dropped = 0
     }
     'Memory' {
         $receive = @{ Port = $Port; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }

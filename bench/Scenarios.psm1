@@ -428,66 +428,41 @@ function Get-GrownTarget {
         $Summary | Where-Object { $_.Section -eq $Section -and ($null -eq $Case -or $_.Case -eq $Case) -and $_.Contender -like $Contender } | Select-Object -First 1
     }
     function Missing($Row) { -not $Row -or $null -eq $Row.Median }
-    function Mark([bool] $Met, $Row = $null) { if ($Row -and (Missing $Row)) { 'n/a' } elseif ($Met) { 'yes' } else { 'NO' } }
     function Why($Row) { if ($Row -and $Row.Detail -match 'PROBLEM: (.*)$') { $Matches[1] } else { 'not measured' } }
 
     $batch = Find 'Echo flood' $null 'C# batch echo server*'
     foreach ($flood in @($Summary | Where-Object { $_.Section -eq 'Echo flood' -and $_.Contender -like 'Start-UdpEcho*' })) {
         $notSent = if ($flood.Extra.Contains('echoes not sent')) { $flood.Extra['echoes not sent'] } else { $null }
-        [pscustomobject]@{
-            Target = "Echo flood, two senders: $($flood.Contender)"
-            Figure = if (Missing $flood) { Why $flood } else { '{0:0.00}x the C# echo server ({1:N0} against {2:N0} dg/s); the batching C# server {3:0.00}x; echoes taken off the socket but not sent: {4}' -f $flood.Ratio, $flood.Median, ($flood.Median / [Math]::Max($flood.Ratio, 1e-9)), $(if ($batch) { $batch.Ratio }), $(if ($null -ne $notSent) { '{0:N0}' -f $notSent } else { 'n/a' }) }
-            Goal   = '>= 1.2x the C# echo server, no echo lost that the kernel handed to PSUdp'
-            Met    = Mark (-not (Missing $flood) -and $flood.Ratio -ge 1.2 -and $notSent -eq 0) $flood
-        }
+        $figure = if (Missing $flood) { Why $flood } else { '{0:0.00}x the C# echo server ({1:N0} against {2:N0} dg/s); the batching C# server {3:0.00}x; echoes taken off the socket but not sent: {4}' -f $flood.Ratio, $flood.Median, ($flood.Median / [Math]::Max($flood.Ratio, 1e-9)), $(if ($batch) { $batch.Ratio }), $(if ($null -ne $notSent) { '{0:N0}' -f $notSent } else { 'n/a' }) }
+        New-BenchmarkTarget -Name "Echo flood, two senders: $($flood.Contender)" -Figure $figure -Goal '>= 1.2x the C# echo server, no echo lost that the kernel handed to PSUdp' -Met (-not (Missing $flood) -and $flood.Ratio -ge 1.2 -and $notSent -eq 0) -Row $flood
     }
     $load = Find 'Load' '64 B, unpaced' 'Send-UdpDatagram*'
     if ($load) {
         $mmsg = Find 'Load' '64 B, unpaced' 'C# sendmmsg*'
-        [pscustomobject]@{
-            Target = 'Load generation, unpaced: Send-UdpDatagram -RepeatCount'
-            Figure = if (Missing $load) { Why $load } else { '{0:0.00}x the C# SendTo loop; the C# sendmmsg loop {1:0.00}x' -f $load.Ratio, $(if ($mmsg) { $mmsg.Ratio }) }
-            Goal   = '>= 1.2x the C# SendTo loop'
-            Met    = Mark (-not (Missing $load) -and $load.Ratio -ge 1.2) $load
-        }
+        $figure = if (Missing $load) { Why $load } else { '{0:0.00}x the C# SendTo loop; the C# sendmmsg loop {1:0.00}x' -f $load.Ratio, $(if ($mmsg) { $mmsg.Ratio }) }
+        New-BenchmarkTarget -Name 'Load generation, unpaced: Send-UdpDatagram -RepeatCount' -Figure $figure -Goal '>= 1.2x the C# SendTo loop' -Met (-not (Missing $load) -and $load.Ratio -ge 1.2) -Row $load
     }
     foreach ($row in $Summary | Where-Object Section -EQ 'Paced load') {
         $met = -not (Missing $row) -and [Math]::Abs($row.Extra['rate error %']) -le 1 -and $row.Extra['max 10 ms / share'] -le 1.5
-        [pscustomobject]@{
-            Target = "Paced load, $($row.Case)"
-            Figure = if (Missing $row) { Why $row } else { 'achieved {0:N0}/s at the receiver ({1:+0.00;-0.00} %), the sender says {2:N0}/s; fullest 10 ms {3:N0} datagrams = {4:0.00}x the rate''s share' -f $row.Median, $row.Extra['rate error %'], $row.Extra['sender rate'], $row.Extra['max 10 ms'], $row.Extra['max 10 ms / share'] }
-            Goal   = 'within 1 % of the asked rate; no 10 ms above 1.5x the rate'
-            Met    = Mark $met $row
-        }
+        $figure = if (Missing $row) { Why $row } else { 'achieved {0:N0}/s at the receiver ({1:+0.00;-0.00} %), the sender says {2:N0}/s; fullest 10 ms {3:N0} datagrams = {4:0.00}x the rate''s share' -f $row.Median, $row.Extra['rate error %'], $row.Extra['sender rate'], $row.Extra['max 10 ms'], $row.Extra['max 10 ms / share'] }
+        New-BenchmarkTarget -Name "Paced load, $($row.Case)" -Figure $figure -Goal 'within 1 % of the asked rate; no 10 ms above 1.5x the rate' -Met $met -Row $row
     }
     $multicast = Find 'Multicast' $null 'Receive-UdpDatagram*'
     if ($multicast) {
         $reference = Find 'Multicast' $null 'C# receiver*'
-        [pscustomobject]@{
-            Target = 'Multicast receive on lo: Receive-UdpDatagram -MulticastGroup'
-            Figure = if (Missing $multicast) { Why $multicast } else { '{0:0.00}x the C# joined receiver; loss {1} (C# {2})' -f $multicast.Ratio, $multicast.Loss, $(if ($reference) { $reference.Loss }) }
-            Goal   = '>= 0.9x a C# receiver joined to the same group, no more loss'
-            Met    = Mark (-not (Missing $multicast) -and $multicast.Ratio -ge 0.9 -and $reference -and $multicast.LossMedian -le $reference.LossMedian + 0.0005) $multicast
-        }
+        $figure = if (Missing $multicast) { Why $multicast } else { '{0:0.00}x the C# joined receiver; loss {1} (C# {2})' -f $multicast.Ratio, $multicast.Loss, $(if ($reference) { $reference.Loss }) }
+        New-BenchmarkTarget -Name 'Multicast receive on lo: Receive-UdpDatagram -MulticastGroup' -Figure $figure -Goal '>= 0.9x a C# receiver joined to the same group, no more loss' -Met (-not (Missing $multicast) -and $multicast.Ratio -ge 0.9 -and $reference -and $multicast.LossMedian -le $reference.LossMedian + 0.0005) -Row $multicast
     }
     $sweep = Find 'Probe' $null 'Test-UdpConnection*'
     if ($sweep) {
-        [pscustomobject]@{
-            Target = 'Test-UdpConnection sweep of 1,000 loopback ports'
-            Figure = if (Missing $sweep) { Why $sweep } else { '{0:0.00}x nmap -sU -T4''s time ({1:N2} s against {2:N2} s, the cmdlet timed in its process); ports where the verdicts differ: {3:N0}' -f $sweep.Ratio, $sweep.Median, ($sweep.Median / [Math]::Max($sweep.Ratio, 1e-9)), $sweep.Extra['disagree with nmap'] }
-            Goal   = 'nmap''s verdicts in no more time than nmap -sU -T4'
-            Met    = Mark (-not (Missing $sweep) -and $sweep.Ratio -le 1 -and $sweep.Extra['disagree with nmap'] -eq 0) $sweep
-        }
+        $figure = if (Missing $sweep) { Why $sweep } else { '{0:0.00}x nmap -sU -T4''s time ({1:N2} s against {2:N2} s, the cmdlet timed in its process); ports where the verdicts differ: {3:N0}' -f $sweep.Ratio, $sweep.Median, ($sweep.Median / [Math]::Max($sweep.Ratio, 1e-9)), $sweep.Extra['disagree with nmap'] }
+        New-BenchmarkTarget -Name 'Test-UdpConnection sweep of 1,000 loopback ports' -Figure $figure -Goal 'nmap''s verdicts in no more time than nmap -sU -T4' -Met (-not (Missing $sweep) -and $sweep.Ratio -le 1 -and $sweep.Extra['disagree with nmap'] -eq 0) -Row $sweep
     }
     $series = Find 'Probe series' $null 'Test-UdpConnection*'
     if ($series) {
         $client = Find 'Probe series' $null 'C# echo client*'
-        [pscustomobject]@{
-            Target = 'Test-UdpConnection -Count 10000 against the C# echo server'
-            Figure = if (Missing $series) { Why $series } else { 'mean round trip {0:0.00}x the C# echo client''s ({1:N1} against {2:N1} us); lost {3} against {4}' -f $series.Ratio, $series.Median, $(if ($client) { $client.Median }), $series.Extra['lost'], $(if ($client) { $client.Extra['lost'] }) }
-            Goal   = 'mean round trip within 1.15x of the C# echo client''s, the same loss'
-            Met    = Mark (-not (Missing $series) -and $series.Ratio -le 1.15 -and $client -and $series.Extra['lost'] -eq $client.Extra['lost']) $series
-        }
+        $figure = if (Missing $series) { Why $series } else { 'mean round trip {0:0.00}x the C# echo client''s ({1:N1} against {2:N1} us); lost {3} against {4}' -f $series.Ratio, $series.Median, $(if ($client) { $client.Median }), $series.Extra['lost'], $(if ($client) { $client.Extra['lost'] }) }
+        New-BenchmarkTarget -Name 'Test-UdpConnection -Count 10000 against the C# echo server' -Figure $figure -Goal 'mean round trip within 1.15x of the C# echo client''s, the same loss' -Met (-not (Missing $series) -and $series.Ratio -le 1.15 -and $client -and $series.Extra['lost'] -eq $client.Extra['lost']) -Row $series
     }
     $facts = Find 'Arrival facts' $null '*with TTL*'
     if ($facts) {
@@ -495,42 +470,26 @@ function Get-GrownTarget {
         $allocation = { param($row) if ($row -and $row.Detail -match '([\d,]+) B allocated') { [double]($Matches[1] -replace ',', '') } }
         $now = & $allocation $facts
         $then = & $allocation $before
-        [pscustomobject]@{
-            Target = 'Receive with the arrival facts'
-            Figure = if (Missing $facts) { Why $facts } else { '{0:0.00}x the receive before them; {1:N0} against {2:N0} B allocated per datagram; loss {3} against {4}' -f $facts.Ratio, $now, $then, $facts.Loss, $(if ($before) { $before.Loss }) }
-            Goal   = '>= 0.95x today''s Receive-UdpDatagram, allocations per datagram unchanged'
-            Met    = Mark (-not (Missing $facts) -and $facts.Ratio -ge 0.95 -and $null -ne $now -and $null -ne $then -and $now -le $then * 1.05 + 16) $facts
-        }
+        $figure = if (Missing $facts) { Why $facts } else { '{0:0.00}x the receive before them; {1:N0} against {2:N0} B allocated per datagram; loss {3} against {4}' -f $facts.Ratio, $now, $then, $facts.Loss, $(if ($before) { $before.Loss }) }
+        New-BenchmarkTarget -Name 'Receive with the arrival facts' -Figure $figure -Goal '>= 0.95x today''s Receive-UdpDatagram, allocations per datagram unchanged' -Met (-not (Missing $facts) -and $facts.Ratio -ge 0.95 -and $null -ne $now -and $null -ne $then -and $now -le $then * 1.05 + 16) -Row $facts
     }
     $export = Find 'Capture' $null 'Receive-UdpDatagram*Export-UdpDatagram*'
     if ($export) {
-        [pscustomobject]@{
-            Target = 'Export-UdpDatagram'
-            Figure = if (Missing $export) { Why $export } else { '{0:0.00}x the rate tcpdump -w wrote the same traffic at; peak working set {1:N0} MiB' -f $export.Ratio, $export.Extra['peak MiB'] }
-            Goal   = '>= 0.5x tcpdump -w, constant memory'
-            Met    = Mark (-not (Missing $export) -and $export.Ratio -ge 0.5) $export
-        }
+        $figure = if (Missing $export) { Why $export } else { '{0:0.00}x the rate tcpdump -w wrote the same traffic at; peak working set {1:N0} MiB' -f $export.Ratio, $export.Extra['peak MiB'] }
+        New-BenchmarkTarget -Name 'Export-UdpDatagram' -Figure $figure -Goal '>= 0.5x tcpdump -w, constant memory' -Met (-not (Missing $export) -and $export.Ratio -ge 0.5) -Row $export
     }
     $import = Find 'Capture import' $null 'Import-UdpDatagram*'
     if ($import) {
-        [pscustomobject]@{
-            Target = 'Import-UdpDatagram into Measure-Object'
-            Figure = if (Missing $import) { Why $import } else { '{0:N0} datagrams/s' -f $import.Median }
-            Goal   = '>= 500,000 datagrams/s'
-            Met    = Mark (-not (Missing $import) -and $import.Median -ge 500000) $import
-        }
+        $figure = if (Missing $import) { Why $import } else { '{0:N0} datagrams/s' -f $import.Median }
+        New-BenchmarkTarget -Name 'Import-UdpDatagram into Measure-Object' -Figure $figure -Goal '>= 500,000 datagrams/s' -Met (-not (Missing $import) -and $import.Median -ge 500000) -Row $import
     }
     $alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp'
     $wall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
     $floorWall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'
     if ($alone -and $null -ne $alone.Ratio) {
         $wallRatio = if ($wall -and $floorWall -and $floorWall.Median) { $wall.Median / $floorWall.Median } else { $null }
-        [pscustomobject]@{
-            Target = 'Start-up: Import-Module PSUdp against one empty cmdlet and a format file'
-            Figure = 'the import alone {0:0.00}x ({1:N0} against {2:N0} ms); the whole pwsh start {3:0.00}x' -f $alone.Ratio, $alone.Median, ($alone.Median / $alone.Ratio), $wallRatio
-            Goal   = 'within 1.1x of the import of a binary module with one empty cmdlet and a format file'
-            Met    = Mark ($alone.Ratio -le 1.1)
-        }
+        $figure = 'the import alone {0:0.00}x ({1:N0} against {2:N0} ms); the whole pwsh start {3:0.00}x' -f $alone.Ratio, $alone.Median, ($alone.Median / $alone.Ratio), $wallRatio
+        New-BenchmarkTarget -Name 'Start-up: Import-Module PSUdp against one empty cmdlet and a format file' -Figure $figure -Goal 'within 1.1x of the import of a binary module with one empty cmdlet and a format file' -Met ($alone.Ratio -le 1.1)
     }
 }
 

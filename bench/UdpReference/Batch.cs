@@ -1,8 +1,8 @@
 using System;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using PSUdp.Engine.Batch;
 
 namespace UdpReference;
 
@@ -23,7 +23,6 @@ internal static unsafe class Batch
         long count = options.Required("count");
         int size = (int)options.Number("size", 64);
         int batch = (int)options.Number("batch", 64);
-        double timeout = options.Real("timeout", 60);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target);
@@ -31,12 +30,10 @@ internal static unsafe class Batch
         payload.AsSpan().Fill((byte)'x');
         var messages = new MultiMessage[batch];
         var vectors = new IoVector[batch];
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long sent = 0;
         long calls = 0;
         long refused = 0;
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
+        var run = new Measurement(options);
         double start = Clock.Now();
         fixed (byte* bytes = payload)
         fixed (MultiMessage* m = messages)
@@ -50,7 +47,7 @@ internal static unsafe class Batch
                 m[i].Header.VectorCount = (UIntPtr)1;
             }
 
-            while (sent < count && Stopwatch.GetTimestamp() < deadline)
+            while (sent < count && run.InTime)
             {
                 int want = (int)Math.Min(batch, count - sent);
                 int n = sendmmsg(socket.SafeHandle, m, (uint)want, 0);
@@ -66,10 +63,9 @@ internal static unsafe class Batch
         }
 
         double end = Clock.Now();
-        Clock.Report("batch-flood",
+        run.Report("batch-flood",
             ("sent", sent), ("calls", calls), ("refused", refused), ("size", size), ("start", start), ("end", end),
-            ("rate", sent / Math.Max(end - start, 1e-9)),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
+            ("rate", sent / Math.Max(end - start, 1e-9)));
         return 0;
     }
 
@@ -77,13 +73,9 @@ internal static unsafe class Batch
     {
         long count = options.Required("count");
         int batch = (int)options.Number("batch", 16);
-        double timeout = options.Real("timeout", 60);
         const int BufferLength = 2048;
 
-        using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(host, (int)options.Number("port", 0)));
-        socket.ReceiveTimeout = 1000;
-        Console.WriteLine($"LISTENING {((IPEndPoint)socket.LocalEndPoint!).Port}");
+        using Socket socket = Listening.Bind(host, options);
 
         var messages = new MultiMessage[batch];
         var answers = new MultiMessage[batch];
@@ -91,12 +83,10 @@ internal static unsafe class Batch
         var answerVectors = new IoVector[batch];
         byte[] buffers = GC.AllocateUninitializedArray<byte>(batch * BufferLength, pinned: true);
         byte[] names = GC.AllocateUninitializedArray<byte>(batch * NameLength, pinned: true);
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long echoed = 0;
         long calls = 0;
         double first = 0;
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
+        var run = new Measurement(options);
         fixed (byte* buffer = buffers)
         fixed (byte* name = names)
         fixed (MultiMessage* m = messages)
@@ -116,7 +106,7 @@ internal static unsafe class Batch
                 a[i].Header.Name = name + (i * NameLength);
             }
 
-            while (echoed < count && Stopwatch.GetTimestamp() < deadline)
+            while (echoed < count && run.InTime)
             {
                 int want = (int)Math.Min(batch, count - echoed);
                 for (int i = 0; i < want; i++)
@@ -154,9 +144,7 @@ internal static unsafe class Batch
             }
         }
 
-        Clock.Report("batch-echo",
-            ("echoed", echoed), ("calls", calls), ("first", first), ("end", Clock.Now()),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
+        run.Report("batch-echo", ("echoed", echoed), ("calls", calls), ("first", first), ("end", Clock.Now()));
         return 0;
     }
 
@@ -165,30 +153,4 @@ internal static unsafe class Batch
 
     [DllImport("libc", SetLastError = true)]
     private static extern int recvmmsg(SafeHandle socket, MultiMessage* messages, uint count, int flags, IntPtr timeout);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
-    {
-        public byte* Base;
-        public UIntPtr Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public UIntPtr VectorCount;
-        public byte* Control;
-        public UIntPtr ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MultiMessage
-    {
-        public MessageHeader Header;
-        public uint Length;
-    }
 }

@@ -13,7 +13,6 @@ internal static class EchoClient
         var target = new IPEndPoint(host, (int)options.Required("port"));
         long count = options.Required("count");
         int size = (int)options.Number("size", 64);
-        double timeout = options.Real("timeout", 60);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target);
@@ -22,15 +21,13 @@ internal static class EchoClient
         payload.AsSpan().Fill((byte)'x');
         byte[] reply = new byte[65536];
 
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long done = 0;
         long lost = 0;
         long refused = 0;
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
+        var run = new Measurement(options);
         double start = Clock.Now();
         long started = Stopwatch.GetTimestamp();
-        while (done < count && Stopwatch.GetTimestamp() < deadline)
+        while (done < count && run.InTime)
         {
             try
             {
@@ -51,10 +48,9 @@ internal static class EchoClient
         }
 
         double seconds = (Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency;
-        Clock.Report("echo-client",
+        run.Report("echo-client",
             ("roundTrips", done), ("lost", lost), ("refused", refused), ("start", start), ("end", Clock.Now()),
-            ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
+            ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)));
         return 0;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -11,21 +10,15 @@ internal static class EchoServer
     internal static int Run(IPAddress host, Arguments options)
     {
         long count = options.Required("count");
-        double timeout = options.Real("timeout", 60);
 
-        using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(host, (int)options.Number("port", 0)));
-        socket.ReceiveTimeout = 1000;
-        Console.WriteLine($"LISTENING {((IPEndPoint)socket.LocalEndPoint!).Port}");
+        using Socket socket = Listening.Bind(host, options);
 
         byte[] buffer = GC.AllocateUninitializedArray<byte>(65536);
         var from = new SocketAddress(host.AddressFamily);
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long echoed = 0;
         double first = 0;
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
-        while (echoed < count && Stopwatch.GetTimestamp() < deadline)
+        var run = new Measurement(options);
+        while (echoed < count && run.InTime)
         {
             int length;
             try
@@ -47,9 +40,7 @@ internal static class EchoServer
             echoed++;
         }
 
-        Clock.Report("echo-server",
-            ("echoed", echoed), ("first", first), ("end", Clock.Now()),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
+        run.Report("echo-server", ("echoed", echoed), ("first", first), ("end", Clock.Now()));
         return 0;
     }
 }

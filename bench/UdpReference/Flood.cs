@@ -17,7 +17,6 @@ internal static class Flood
         int size = (int)options.Number("size", 64);
         double rate = options.Real("rate", 0);
         long untilClosed = options.Number("until-closed", 0);
-        double timeout = options.Real("timeout", 60);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (untilClosed > 0)
@@ -40,20 +39,18 @@ internal static class Flood
         payload.AsSpan().Fill((byte)'x');
         SocketAddress address = target.Serialize();
         long limit = Math.Max(count, untilClosed);
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long sent = 0;
         long refused = 0;
         long failed = 0;
         bool closed = false;
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
+        var run = new Measurement(options);
         double start = Clock.Now();
         long started = Stopwatch.GetTimestamp();
         Console.WriteLine(FormattableString.Invariant($"START {start:R}")); // for a harness that ends the flood itself
         double countEnd = 0;
         while (sent < limit)
         {
-            if ((sent & 1023) == 0 && Stopwatch.GetTimestamp() > deadline)
+            if ((sent & 1023) == 0 && !run.InTime)
             {
                 break;
             }
@@ -89,11 +86,10 @@ internal static class Flood
         }
 
         double end = Clock.Now();
-        Clock.Report("flood",
+        run.Report("flood",
             ("sent", sent), ("refused", refused), ("failed", failed), ("closed", closed ? 1 : 0),
             ("size", size), ("start", start), ("countEnd", countEnd == 0 ? end : countEnd), ("end", end),
-            ("rate", sent / Math.Max(end - start, 1e-9)),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated), ("cpuSeconds", Clock.Cpu() - cpu));
+            ("rate", sent / Math.Max(end - start, 1e-9)));
         return 0;
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -12,7 +11,6 @@ internal static class Receiver
     {
         long count = options.Required("count");
         int receiveBuffer = (int)options.Number("rcvbuf", 0);
-        double timeout = options.Real("timeout", 60);
         double idle = options.Real("idle", 0);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -37,18 +35,16 @@ internal static class Receiver
 
         // Wakes a blocked receive once a second to look at the deadline; costs nothing while data flows.
         socket.ReceiveTimeout = idle > 0 ? (int)(idle * 1000) : 1000;
-        Console.WriteLine($"LISTENING {((IPEndPoint)socket.LocalEndPoint!).Port}");
+        Listening.Announce(socket);
 
         byte[] buffer = GC.AllocateUninitializedArray<byte>(65536);
         var from = new SocketAddress(host.AddressFamily);
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout * Stopwatch.Frequency);
         long received = 0;
         long bytes = 0;
         double first = 0;
         bool message = options.Text("api", "receivefrom") == "receivemessagefrom";
-        long allocated = GC.GetTotalAllocatedBytes(true);
-        double cpu = Clock.Cpu();
-        while (received < count && Stopwatch.GetTimestamp() < deadline)
+        var run = new Measurement(options);
+        while (received < count && run.InTime)
         {
             int length;
             try
@@ -75,10 +71,9 @@ internal static class Receiver
         }
 
         double last = Clock.Now();
-        Clock.Report("receive",
+        run.Report("receive",
             ("received", received), ("bytes", bytes), ("first", first), ("end", last),
-            ("receiveBufferSize", socket.ReceiveBufferSize), ("cpuSeconds", Clock.Cpu() - cpu),
-            ("allocatedBytes", GC.GetTotalAllocatedBytes(true) - allocated));
+            ("receiveBufferSize", socket.ReceiveBufferSize));
         return 0;
     }
 

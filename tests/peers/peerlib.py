@@ -14,6 +14,7 @@ import binascii
 import ipaddress
 import os
 import select
+import signal
 import socket
 import sys
 import time
@@ -176,13 +177,109 @@ def positive_seconds(text):
     return value
 
 
-def datagrams_until(sock, seconds, bufsize=65535):
-    """Yields (data, source) for each datagram that arrives within the seconds, then stops."""
-    deadline = time.monotonic() + seconds
+def wait_readable(sock, deadline):
+    """True once ``sock`` has a datagram to take, False once ``deadline`` (time.monotonic()) has passed."""
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return
-        ready, _, _ = select.select([sock], [], [], remaining)
-        if ready:
-            yield sock.recvfrom(bufsize)
+            return False
+        if select.select([sock], [], [], remaining)[0]:
+            return True
+
+
+def datagrams_until(sock, seconds, bufsize=65535):
+    """Yields (data, source) for each datagram that arrives within the seconds, then stops."""
+    deadline = time.monotonic() + seconds
+    while wait_readable(sock, deadline):
+        yield sock.recvfrom(bufsize)
+
+
+def stop_on(*signals):
+    """A peer ends cleanly (exit 0, its ``finally`` lines printed) on each of these signals."""
+    def _terminate(signum, frame):
+        raise SystemExit(0)
+    for signum in signals:
+        signal.signal(signum, _terminate)
+
+
+def run(main, failure=1):
+    """Exits with what main() returns; a socket error (OSError) that reaches it becomes an
+    ``ERROR <kind> <message>`` line and the exit code ``failure``."""
+    try:
+        code = main()
+    except OSError as exc:
+        error(type(exc).__name__, exc)
+        code = failure
+    sys.exit(code)
+
+
+# The peers that send to HOST PORT (udp_sender, udp_echo_client).
+
+def add_destination_arguments(parser, what):
+    """HOST PORT, the payload, --bind and --family of a peer that sends to ``what``."""
+    parser.add_argument("host", help="%s address or name" % what)
+    parser.add_argument("port", type=int, help="%s port" % what)
+    add_payload_arguments(parser)
+    parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0 or [::1]:5000")
+    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
+
+
+def destination_of(args):
+    """(family, sockaddr) of args.host and args.port; exits (after an ERROR line) if sending there is not allowed."""
+    family, sockaddr = resolve(args.host, args.port, family_of(args.family))
+    check_destination(sockaddr[0])
+    return family, sockaddr
+
+
+def sending_socket(family, bind):
+    """A UDP socket of the family, bound to ``bind`` ('addr:port', '[v6addr]:port') if it is given."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    if bind:
+        try:
+            sock.bind(parse_endpoint(bind, "::" if family == socket.AF_INET6 else "0.0.0.0"))
+        except BaseException:
+            sock.close()
+            raise
+    return sock
+
+
+# The peers that bind HOST:PORT and count what arrives (udp_receiver, udp_echo_server).
+
+def add_listener_arguments(parser, counted):
+    """--host, --port, --count (of the datagrams ``counted``), --timeout, --family, --bufsize and --quiet."""
+    parser.add_argument("--host", default="127.0.0.1", help="local address to bind (default 127.0.0.1; 0.0.0.0, ::1, :: ...)")
+    parser.add_argument("--port", type=int, default=0, help="local port (default 0 = any free port)")
+    parser.add_argument("--count", type=int, help="stop after %s this many datagrams" % counted)
+    parser.add_argument("--timeout", type=positive_seconds, default=10.0, help="stop after this many seconds (default 10, max 600)")
+    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
+    parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer per datagram (default 65535)")
+    parser.add_argument("--quiet", action="store_true", help="no line per datagram; a SUMMARY line before the last line")
+
+
+def run_listener(args, last, take, prepare=None):
+    """Binds args.host:args.port (after ``prepare(sock, family)``), prints ``LISTENING <port>``, then
+    calls ``take(sock, family)`` whenever a datagram is there, until args.count of them were
+    counted (take returns True for one that counts) or args.timeout has passed. Prints ``<last>
+    <n>`` at the end, however it ends; with args.quiet ``SUMMARY <n> <first unix time> <last unix
+    time>`` (when the first and the last counted datagram came) before it."""
+    family, sockaddr = resolve(args.host, args.port, family_of(args.family), passive=True)
+    counted = 0
+    first = latest = 0.0
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            if prepare is not None:
+                prepare(sock, family)
+            sock.bind(sockaddr)
+            emit("LISTENING", sock.getsockname()[1])
+            deadline = time.monotonic() + args.timeout
+            while (args.count is None or counted < args.count) and wait_readable(sock, deadline):
+                if take(sock, family):
+                    counted += 1
+                    if args.quiet:
+                        latest = time.time()
+                        first = first or latest
+    finally:
+        if args.quiet:
+            emit("SUMMARY", counted, repr(first), repr(latest))
+        emit(last, counted)
+    return 0

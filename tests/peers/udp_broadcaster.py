@@ -22,7 +22,6 @@ Examples (inside ip netns exec <ns> ...):
 """
 
 import argparse
-import select
 import socket
 import sys
 import time
@@ -56,26 +55,17 @@ def main(argv=None):
             sent = sock.sendto(payload, (args.address, args.port))
             peerlib.emit("SENT", sock.getsockname()[1], sent)
             deadline = time.monotonic() + args.timeout
-            while replies < args.max_replies:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                ready, _, _ = select.select([sock], [], [], remaining)
-                if not ready:
-                    continue
+            while replies < args.max_replies and peerlib.wait_readable(sock, deadline):
                 try:
                     data, source = sock.recvfrom(args.bufsize)
                 except ConnectionRefusedError:
                     continue
                 replies += 1
                 peerlib.emit("REPLY", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data))
-    except OSError as exc:
-        peerlib.error(type(exc).__name__, exc)
-        return 3
     finally:
         peerlib.emit("DONE", replies)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peerlib.run(main, failure=3)

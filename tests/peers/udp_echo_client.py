@@ -25,7 +25,6 @@ Examples:
 """
 
 import argparse
-import select
 import socket
 import sys
 import time
@@ -40,12 +39,8 @@ def same_endpoint(a, b):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("host", help="echo server address or name")
-    parser.add_argument("port", type=int, help="echo server port")
-    peerlib.add_payload_arguments(parser)
+    peerlib.add_destination_arguments(parser, "echo server")
     parser.add_argument("--timeout", type=peerlib.positive_seconds, default=2.0, help="seconds to wait for the reply (default 2, max 600)")
-    parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0")
-    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--unconnected", action="store_true", help="use sendto/recvfrom on an unconnected socket")
     parser.add_argument("--bufsize", type=int, default=65535, help="receive buffer (default 65535)")
     parser.add_argument("--burst", type=int, help="send this many datagrams at once (1-100000) and count the replies")
@@ -54,13 +49,9 @@ def main(argv=None):
         parser.error("--burst must be 1-100000")
     payload = peerlib.payload_from_args(parser, args)
 
-    family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
-    peerlib.check_destination(sockaddr[0])
+    family, sockaddr = peerlib.destination_of(args)
     try:
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            if args.bind:
-                bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
-                sock.bind((bind_host, bind_port))
+        with peerlib.sending_socket(family, args.bind) as sock:
             if args.burst:
                 return burst(sock, sockaddr, payload, args)
             if args.unconnected:
@@ -69,26 +60,18 @@ def main(argv=None):
                 sock.connect(sockaddr)
                 sock.send(payload)
             deadline = time.monotonic() + args.timeout
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    peerlib.emit("TIMEOUT")
-                    return 1
-                ready, _, _ = select.select([sock], [], [], remaining)
-                if not ready:
-                    continue
+            while peerlib.wait_readable(sock, deadline):
                 data, source = sock.recvfrom(args.bufsize)
                 fields = (peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data))
                 if same_endpoint(source, sockaddr):
                     peerlib.emit("REPLY", *fields)
                     return 0
                 peerlib.emit("IGNORED", *fields)
+            peerlib.emit("TIMEOUT")
+            return 1
     except ConnectionRefusedError:
         peerlib.emit("REFUSED")
         return 2
-    except OSError as exc:
-        peerlib.error(type(exc).__name__, exc)
-        return 3
 
 
 def burst(sock, sockaddr, payload, args):
@@ -117,4 +100,4 @@ def burst(sock, sockaddr, payload, args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peerlib.run(main, failure=3)

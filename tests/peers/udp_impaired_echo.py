@@ -28,10 +28,6 @@ sys.dont_write_bytecode = True
 import peerlib  # noqa: E402
 
 
-def _terminate(signum, frame):
-    raise SystemExit(0)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
@@ -44,8 +40,7 @@ def main(argv=None):
     parser.add_argument("--hold-ms", type=float, default=0.0)
     args = parser.parse_args(argv)
 
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
+    peerlib.stop_on(signal.SIGTERM, signal.SIGINT)
     family, sockaddr = peerlib.resolve(args.host, args.port, socket.AF_UNSPEC, passive=True)
     pending = []  # (due time, order, data, source)
     seen = echoed = order = 0
@@ -85,13 +80,10 @@ def main(argv=None):
                     order += 1
                     heapq.heappush(pending, (due, order, data, source))
                 peerlib.emit("ECHO", seen)
-    except OSError as exc:
-        peerlib.error(type(exc).__name__, exc)
-        return 1
     finally:
         peerlib.emit("ECHOED", echoed)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peerlib.run(main)

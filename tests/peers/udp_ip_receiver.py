@@ -18,11 +18,13 @@ Examples:
 """
 
 import argparse
-import select
 import socket
 import struct
 import sys
 import time
+
+sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
+import peerlib  # noqa: E402  (tests/peers/peerlib.py)
 
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
 IP_RECVTOS = getattr(socket, "IP_RECVTOS", 13)
@@ -32,10 +34,6 @@ IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
 IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 IPV6_RECVTCLASS = getattr(socket, "IPV6_RECVTCLASS", 66)
 IPV6_TCLASS = getattr(socket, "IPV6_TCLASS", 67)
-
-
-def emit(*fields):
-    print(" ".join(str(f) for f in fields), flush=True)
 
 
 def main(argv=None):
@@ -58,13 +56,10 @@ def main(argv=None):
             sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
             sock.setsockopt(socket.IPPROTO_IP, IP_RECVTOS, 1)
         sock.bind((args.host, args.port))
-        emit("LISTENING", sock.getsockname()[1])
+        peerlib.emit("LISTENING", sock.getsockname()[1])
         deadline = time.monotonic() + args.timeout
         got = 0
-        while got < args.count:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([sock], [], [], left)[0]:
-                break
+        while got < args.count and peerlib.wait_readable(sock, deadline):
             data, ancillary, _flags, source = sock.recvmsg(65535, socket.CMSG_SPACE(64))
             ttl = tos = "-"
             for level, kind, value in ancillary:
@@ -74,9 +69,9 @@ def main(argv=None):
                     tos = "%02X" % value[0]
                 elif (level, kind) == (socket.IPPROTO_IPV6, IPV6_TCLASS):
                     tos = "%02X" % (struct.unpack("i", value[:4])[0] & 0xFF)
-            emit("RECV", source[0], source[1], ttl, tos, len(data))
+            peerlib.emit("RECV", source[0], source[1], ttl, tos, len(data))
             got += 1
-        emit("DONE", got)
+        peerlib.emit("DONE", got)
     return 0
 
 

@@ -26,7 +26,6 @@ network namespace (ip netns exec ...). Joining sends IGMP/MLD reports only on th
 """
 
 import argparse
-import select
 import signal
 import socket
 import struct
@@ -42,10 +41,6 @@ IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
 IP_TTL = socket.IP_TTL
 IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
 IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
-
-
-def _terminate(signum, frame):
-    raise SystemExit(0)
 
 
 def family_of_group(group):
@@ -105,32 +100,34 @@ def arrival(ancdata, family):
     return dst, ttl, ifname
 
 
-def serve(args, answer):
-    family = family_of_group(args.group)
-    sock = joined_socket(args.group, args.port, args.interface)
-    peerlib.emit("LISTENING", sock.getsockname()[1])
-    deadline = time.monotonic() + args.timeout
+def take_all(sock, family, seconds, most, each):
+    """Calls each(data, source, (dst, ttl, ifname)) for every datagram within the seconds (at most
+    ``most`` of them, 0 = no limit), then prints DONE <n> and closes the socket."""
+    deadline = time.monotonic() + seconds
     count = 0
     try:
-        while args.count == 0 or count < args.count:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            ready, _, _ = select.select([sock], [], [], left)
-            if not ready:
-                continue
+        while (most == 0 or count < most) and peerlib.wait_readable(sock, deadline):
             data, ancdata, _, source = sock.recvmsg(65535, 1024)
             count += 1
-            if answer is None:
-                dst, ttl, ifname = arrival(ancdata, family)
-                peerlib.emit("RECV", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), dst, ttl, ifname)
-            else:
-                for _ in range(args.repeat):
-                    sock.sendto(answer, source)
-                peerlib.emit("ANSWERED", peerlib.plain_address(source[0]), source[1])
+            each(data, source, arrival(ancdata, family))
     finally:
         peerlib.emit("DONE", count)
         sock.close()
+
+
+def serve(args, answer):
+    sock = joined_socket(args.group, args.port, args.interface)
+    peerlib.emit("LISTENING", sock.getsockname()[1])
+
+    def each(data, source, facts):
+        if answer is None:
+            peerlib.emit("RECV", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), *facts)
+            return
+        for _ in range(args.repeat):
+            sock.sendto(answer, source)
+        peerlib.emit("ANSWERED", peerlib.plain_address(source[0]), source[1])
+
+    take_all(sock, family_of_group(args.group), args.timeout, args.count, each)
 
 
 def request(args, payload):
@@ -140,23 +137,12 @@ def request(args, payload):
         sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
     else:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-    deadline = time.monotonic() + args.timeout
-    count = 0
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            ready, _, _ = select.select([sock], [], [], left)
-            if not ready:
-                continue
-            data, ancdata, _, source = sock.recvmsg(65535, 1024)
-            count += 1
-            dst, _, _ = arrival(ancdata, family)
-            peerlib.emit("REPLY", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), dst)
-    finally:
-        peerlib.emit("DONE", count)
-        sock.close()
+
+    def each(data, source, facts):
+        dst, _, _ = facts
+        peerlib.emit("REPLY", peerlib.plain_address(source[0]), source[1], peerlib.to_hex(data), dst)
+
+    take_all(sock, family, args.timeout, 0, each)
 
 
 def send(args, payload, keep=False):
@@ -199,7 +185,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1, help="respond: answers per datagram")
     peerlib.add_payload_arguments(parser, required=False)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    peerlib.stop_on(signal.SIGTERM)
     payload = peerlib.payload_from_args(parser, args)
     if args.mode in ("send", "request"):
         if not args.interface:

@@ -17,7 +17,6 @@ Exit codes: 0 sent, 1 socket error (an ``ERROR <kind> <message>`` line on stderr
 """
 
 import argparse
-import socket
 import sys
 import time
 
@@ -27,12 +26,8 @@ import peerlib  # noqa: E402  (tests/peers/peerlib.py)
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("host", help="destination address or name")
-    parser.add_argument("port", type=int, help="destination port")
-    peerlib.add_payload_arguments(parser)
+    peerlib.add_destination_arguments(parser, "destination")
     parser.add_argument("--count", type=int, default=1, help="datagrams to send (1-10000, default 1)")
-    parser.add_argument("--bind", metavar="ADDR:PORT", help="local endpoint to bind, e.g. 127.0.0.1:0 or [::1]:5000")
-    parser.add_argument("--family", choices=["4", "6"], help="address family (default: from the host)")
     parser.add_argument("--quiet", action="store_true", help="no line per datagram; a SUMMARY line at the end")
     args = parser.parse_args(argv)
     most = 10000000 if args.quiet else 10000
@@ -40,27 +35,19 @@ def main(argv=None):
         parser.error("--count must be 1-%d" % most)
     payload = peerlib.payload_from_args(parser, args)
 
-    family, sockaddr = peerlib.resolve(args.host, args.port, peerlib.family_of(args.family))
-    peerlib.check_destination(sockaddr[0])
-    try:
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            if args.bind:
-                bind_host, bind_port = peerlib.parse_endpoint(args.bind, "::" if family == socket.AF_INET6 else "0.0.0.0")
-                sock.bind((bind_host, bind_port))
-            if args.quiet:
-                start = time.time()
-                for _ in range(args.count):
-                    sock.sendto(payload, sockaddr)
-                peerlib.emit("SUMMARY", args.count, repr(start), repr(time.time()))
-                return 0
+    family, sockaddr = peerlib.destination_of(args)
+    with peerlib.sending_socket(family, args.bind) as sock:
+        if args.quiet:
+            start = time.time()
             for _ in range(args.count):
-                sent = sock.sendto(payload, sockaddr)
-                peerlib.emit("SENT", sock.getsockname()[1], sent)
-    except OSError as exc:
-        peerlib.error(type(exc).__name__, exc)
-        return 1
+                sock.sendto(payload, sockaddr)
+            peerlib.emit("SUMMARY", args.count, repr(start), repr(time.time()))
+            return 0
+        for _ in range(args.count):
+            sent = sock.sendto(payload, sockaddr)
+            peerlib.emit("SENT", sock.getsockname()[1], sent)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peerlib.run(main)
