@@ -209,6 +209,18 @@ Describe 'Test-UdpConnection bad input' {
         $r.Count | Should -Be 1
         $r[0].Verdict | Should -Be 'OpenOrFiltered'
     }
+
+    It 'a host of the other family than -LocalAddress (<Case>) is an error for that host only' -ForEach @(
+        @{ Case = 'IPv6 host, IPv4 local'; Other = '::1'; Good = '127.0.0.1'; Local = '127.0.0.1'; Message = 'is an IPv6 address, but the socket is IPv4' }
+        @{ Case = 'IPv4 host, IPv6 local'; Other = '127.0.0.1'; Good = '::1'; Local = '::1'; Message = 'is an IPv4 address, but the socket is IPv6 only' }
+    ) {
+        $r = @(Test-UdpConnection -ComputerName $Other, $Good -Port $sinkPort -LocalAddress $Local -Retries 0 -TimeoutSeconds 0.2 -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be "AddressFamilyMismatch,$cmd"
+        $failed[0].Exception.Message | Should -Match $Message
+        $r.Count | Should -Be 1
+        $r[0].ComputerName | Should -Be $Good
+    }
 }
 
 Describe 'Test-UdpConnection help and completion' {

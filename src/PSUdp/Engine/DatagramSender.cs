@@ -85,21 +85,7 @@ internal sealed class DatagramSender : IDisposable
             _ = outlet.InterfacesFor(target.Address);
         }
 
-        bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
-        bool socketIsV6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
-        if (targetIsV6 && !socketIsV6)
-        {
-            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
-                $"{Addresses.Format(target)} is an IPv6 address, but the socket is IPv4 (bound to {Addresses.Format(LocalEndPoint)}).",
-                Addresses.Format(target), setting: UdpSetting.SocketFamily, family: "IPv4");
-        }
-
-        if (!targetIsV6 && socketIsV6 && !dualMode)
-        {
-            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
-                $"{Addresses.Format(target)} is an IPv4 address, but the socket is IPv6 only (bound to {Addresses.Format(LocalEndPoint)}).",
-                Addresses.Format(target), setting: UdpSetting.SocketFamily, family: "IPv6");
-        }
+        UdpSocketFactory.CheckFamily(LocalEndPoint, dualMode, target);
 
         // The target is formatted for the error only: a pipeline of a million datagrams would
         // otherwise make two strings per datagram.

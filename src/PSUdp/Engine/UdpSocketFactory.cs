@@ -140,4 +140,27 @@ internal static class UdpSocketFactory
             };
         }
     }
+
+    /// <summary>
+    /// Throws AddressFamilyMismatch unless a socket bound to <paramref name="local"/> (dual-mode or
+    /// not) can send to <paramref name="target"/>: before the system refuses it with a bare error.
+    /// </summary>
+    internal static void CheckFamily(IPEndPoint local, bool dualMode, IPEndPoint target)
+    {
+        bool targetIsV6 = target.AddressFamily == AddressFamily.InterNetworkV6;
+        bool socketIsV6 = local.AddressFamily == AddressFamily.InterNetworkV6;
+        if (targetIsV6 && !socketIsV6)
+        {
+            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                $"{Addresses.Format(target)} is an IPv6 address, but the socket is IPv4 (bound to {Addresses.Format(local)}).",
+                Addresses.Format(target), setting: UdpSetting.SocketFamily, family: "IPv4");
+        }
+
+        if (!targetIsV6 && socketIsV6 && !dualMode)
+        {
+            throw new UdpException(UdpErrorKind.AddressFamilyMismatch,
+                $"{Addresses.Format(target)} is an IPv4 address, but the socket is IPv6 only (bound to {Addresses.Format(local)}).",
+                Addresses.Format(target), setting: UdpSetting.SocketFamily, family: "IPv6");
+        }
+    }
 }

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace PSUdp.Engine.Batch;
 
 // Linux's structures for recvmmsg, sendmmsg, recvmsg and sendmsg (LP64), read and written in place;
-// the calls and the option numbers are in Linux/LinuxNative.cs.
+// the calls and the option numbers are in Linux/LinuxNative.cs. bench/UdpReference compiles this
+// file too, so it needs nothing but System and System.Runtime.InteropServices.
 
 /// <summary>struct iovec.</summary>
 [StructLayout(LayoutKind.Sequential)]

@@ -38,6 +38,17 @@ internal sealed class ProbeSocket : IDisposable
             DontFragment = options.DontFragment,
         };
         socket = UdpSocketFactory.Create(own);
+        try
+        {
+            UdpSocketFactory.CheckFamily((IPEndPoint)socket.LocalEndPoint!,
+                socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode, target);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         reader = new DatagramReader(socket);
         this.target = target;
         targetAddress = Addresses.Normalize(target.Address);

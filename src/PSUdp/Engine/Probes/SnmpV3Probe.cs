@@ -30,14 +30,13 @@ internal sealed class SnmpV3Probe() : UdpProbe("SnmpV3", 161,
     {
         int offset = 0;
         int end = reply.Length;
-        int globalEnd = end;
         if (!Ber.TryEnter(reply, ref offset, ref end, BerTag.Sequence)
             || !Ber.TryReadInt(reply, ref offset, end, out long version) || version != 3)
         {
             return null;
         }
 
-        globalEnd = end;
+        int globalEnd = end;
         int global = offset;
         if (!Ber.TryEnter(reply, ref global, ref globalEnd, BerTag.Sequence)
             || !Ber.TryReadInt(reply, ref global, globalEnd, out long messageId)
