@@ -164,14 +164,17 @@ public class LoadGeneratorTests
 public class SendPacerTests
 {
     // The pacer's own promise, on its own clock: however late a wait wakes, no 10 ms window holds
-    // more than its limit, and the run never gets ahead of the schedule.
+    // more than its limit, and the run never gets ahead of the schedule. The pacer stamps a send
+    // inside Sent(); the test brackets that stamp (read just before and just after), so a thread
+    // preempted between the two clocks cannot make sends look closer together than they were:
+    // sends i..j are surely inside one window when j's latest stamp minus i's earliest is less.
     [Theory]
     [InlineData(1000)]
     [InlineData(20000)]
     public void NoWindowHoldsMoreThanItsLimitEvenAfterAStall(double rate)
     {
         var pacer = new SendPacer(rate);
-        var sends = new System.Collections.Generic.List<(long At, int Count)>();
+        var sends = new System.Collections.Generic.List<(long Before, long After, int Count)>();
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * 3 / 10);
         bool stalled = false;
         while (true)
@@ -182,8 +185,9 @@ public class SendPacerTests
                 break;
             }
 
+            long before = System.Diagnostics.Stopwatch.GetTimestamp();
             pacer.Sent(n);
-            sends.Add((System.Diagnostics.Stopwatch.GetTimestamp(), n));
+            sends.Add((before, System.Diagnostics.Stopwatch.GetTimestamp(), n));
             if (!stalled && pacer.Count > rate / 20)
             {
                 stalled = true;
@@ -198,7 +202,7 @@ public class SendPacerTests
         for (int i = 0; i < sends.Count; i++)
         {
             inside += sends[i].Count;
-            while (sends[first].At <= sends[i].At - window)
+            while (first <= i && sends[first].Before <= sends[i].After - window)
             {
                 inside -= sends[first].Count;
                 first++;
