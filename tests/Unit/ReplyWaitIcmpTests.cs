@@ -72,7 +72,7 @@ public class ReplyWaitIcmpTests
     {
         var target = new IPEndPoint(IPAddress.Parse("198.51.100.20"), 161);
         var report = new IcmpReport(IcmpOrigin.Icmp, type, code, IPAddress.Parse("198.51.100.1"), target, 1400, 113);
-        UdpException e = PSUdp.Engine.IPLevel.IcmpFailures.From(report, target, 0);
+        UdpException e = IcmpFailures.From(report, target, 0);
         Assert.Equal(kind, e.Kind);
         Assert.Contains(text, e.Message);
         Assert.Same(report, e.Icmp);
@@ -82,7 +82,7 @@ public class ReplyWaitIcmpTests
     public void WhereTheSystemTellsLess_TheMessageSaysSo()
     {
         var target = new IPEndPoint(IPAddress.Loopback, 9);
-        UdpException host = PSUdp.Engine.IPLevel.IcmpFailures.From(IcmpErrorQueue.FromSocketError(SocketError.HostUnreachable, target)!, target, 0);
+        UdpException host = IcmpFailures.From(IcmpErrorQueue.FromSocketError(SocketError.HostUnreachable, target)!, target, 0);
         Assert.Equal(UdpErrorKind.NetworkUnreachable, host.Kind);
         Assert.Contains("this system does not tell the ICMP type, code or sender", host.Message);
         Assert.False(host.Icmp!.IsDetailed);

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
-using PSUdp.Engine.Load;
 
 namespace PSUdp.Commands;
 

@@ -115,7 +115,7 @@ internal sealed class DatagramSender : IDisposable
             earlierRefusal = lastTarget ?? target;
             SendOne(target, payload);
         }
-        catch (SocketException e) when (IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
+        catch (SocketException e) when (IcmpFailures.IsIcmpError(e.SocketErrorCode))
         {
             SendAfterIcmpError(e, target, payload);
         }
@@ -201,15 +201,15 @@ internal sealed class DatagramSender : IDisposable
         if (local is not null || (earlier is null && e.SocketErrorCode == SocketError.MessageSize && dontFragment))
         {
             int? mtu = local?.Info > 0 ? (int)local.Info : IPLevel.PathMtu.Learned(target);
-            throw IPLevel.IcmpFailures.TooLong(target, payload.Length, mtu, earlier?.Source, e);
+            throw IcmpFailures.TooLong(target, payload.Length, mtu, earlier?.Source, e);
         }
 
         if (earlier is null)
         {
-            throw Load.SendFailures.From(e, target, payload.Length, broadcast);
+            throw SendFailures.From(e, target, payload.Length, broadcast);
         }
 
-        EarlierFailure = IPLevel.IcmpFailures.From(earlier, lastTarget ?? target, 0, e);
+        EarlierFailure = IcmpFailures.From(earlier, lastTarget ?? target, 0, e);
         try
         {
             SendOne(target, payload, icmpErrorsRaw: true);
@@ -217,14 +217,14 @@ internal sealed class DatagramSender : IDisposable
         catch (SocketException again) when (again.SocketErrorCode != SocketError.MessageSize)
         {
             EarlierFailure = null;
-            throw Load.SendFailures.From(again, target, payload.Length, broadcast);
+            throw SendFailures.From(again, target, payload.Length, broadcast);
         }
         catch (SocketException again)
         {
             // The earlier datagram taught the path MTU, and this one does not fit it either.
             int? mtu = IPLevel.PathMtu.Learned(target);
             EarlierFailure = null;
-            throw IPLevel.IcmpFailures.TooLong(target, payload.Length, mtu, earlier.Source, again);
+            throw IcmpFailures.TooLong(target, payload.Length, mtu, earlier.Source, again);
         }
     }
 
@@ -264,9 +264,9 @@ internal sealed class DatagramSender : IDisposable
             }
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset
-            && !(icmpErrorsRaw && IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode)))
+            && !(icmpErrorsRaw && IcmpFailures.IsIcmpError(e.SocketErrorCode)))
         {
-            throw Load.SendFailures.From(e, target, payload.Length, broadcast);
+            throw SendFailures.From(e, target, payload.Length, broadcast);
         }
     }
 }

@@ -39,7 +39,7 @@ internal sealed class ReplyWait
     /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
     /// the start of the wait when it is 0. An ICMP error (from the error queue where the system
     /// has one) becomes the failure it means, with the report on the exception
-    /// (<see cref="IPLevel.IcmpFailures.From"/>); one about a datagram to another endpoint (an
+    /// (<see cref="IcmpFailures.From"/>); one about a datagram to another endpoint (an
     /// earlier one of the pipeline) does not end the wait.
     /// </remarks>
     internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
@@ -66,12 +66,12 @@ internal sealed class ReplyWait
             catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target)
                 ?? IcmpErrorQueue.FromSocketError(e.SocketErrorCode, target)) is { } icmp)
             {
-                if (IPLevel.IcmpFailures.IsAboutAnother(icmp, target))
+                if (IcmpFailures.IsAboutAnother(icmp, target))
                 {
                     continue;
                 }
 
-                throw IPLevel.IcmpFailures.From(icmp, target, 0, e);
+                throw IcmpFailures.From(icmp, target, 0, e);
             }
 
             if (reply is null)
@@ -133,7 +133,7 @@ internal sealed class ReplyWait
                 reply = TryRead(remaining, since);
             }
             catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e)
-                || IPLevel.IcmpFailures.IsIcmpError(e.SocketErrorCode))
+                || IcmpFailures.IsIcmpError(e.SocketErrorCode))
             {
                 // One host's ICMP error says nothing about the others (Explain read the error queue, which clears it).
                 continue;

@@ -76,7 +76,7 @@ internal sealed class ProbeSocket : IDisposable
             }
             catch (SocketException e)
             {
-                throw Load.SendFailures.From(e, target, payload.Length);
+                throw SendFailures.From(e, target, payload.Length);
             }
         }
     }

@@ -1,8 +1,9 @@
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
+using PSUdp.Engine.IPLevel;
 
-namespace PSUdp.Engine.IPLevel;
+namespace PSUdp.Engine;
 
 /// <summary>
 /// Turns an ICMP error that came back for a datagram (the socket call failed with EHOSTUNREACH,
