@@ -1,23 +1,28 @@
+using System.Collections;
 using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
 using PSUdp.Engine;
 
 namespace PSUdp.Commands;
 
 /// <summary>Turns an -Encoding argument (a name, a code page or an Encoding) into an Encoding.</summary>
-public sealed class EncodingTransformationAttribute : ResolvingTransformationAttribute
+public sealed class EncodingTransformationAttribute : ArgumentTransformationAttribute
 {
-    /// <summary>The Encoding of a name, a code page or an Encoding; an unknown one fails parameter binding with a clear message.</summary>
-    private protected override object Resolve(object? value) => EncodingResolver.Resolve(value);
+    /// <summary>Resolves the argument; an unknown name fails parameter binding with a clear message.</summary>
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData) =>
+        ArgumentHelpers.Resolve(inputData, value => EncodingResolver.Resolve(value));
 }
 
 /// <summary>Offers the encoding names PowerShell 7 accepts for -Encoding.</summary>
-public sealed class EncodingCompleter : NameCompleter
+public sealed class EncodingCompleter : IArgumentCompleter
 {
-    /// <summary>The names PowerShell 7 accepts for -Encoding.</summary>
-    private protected override IEnumerable<string> Names => EncodingResolver.Names;
+    /// <summary>The names PowerShell 7 accepts for -Encoding that start with what was typed, each with the encoding it stands for here.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ArgumentHelpers.Complete(EncodingResolver.Names, wordToComplete, ToolTip);
 
-    /// <summary>The name and the encoding it stands for on this system.</summary>
-    private protected override string ToolTip(string name)
+    private static string ToolTip(string name)
     {
         try
         {

@@ -40,7 +40,7 @@ internal static class ErrorRecords
             UdpSetting.LocalAddress => "Give one of this computer's addresses, or leave out -LocalAddress.",
             UdpSetting.LocalAddressFamily => $"Give an {family} local address or leave out -{family}.",
             UdpSetting.NameFamily => $"Leave out -{family} or give another host.",
-            UdpSetting.SocketFamily => $"Give an {family} target, or an {other} -LocalAddress, or leave out -{family}.",
+            UdpSetting.SocketFamily => $"Give an {family} target, or let the socket be {other}: an {other} -LocalAddress (or none), and no -{family}.",
             UdpSetting.ReuseAddress when Has(command, "ReuseAddress") =>
                 "Choose another port, use port 0 for any free port, stop the program that holds it, or use -ReuseAddress where both programs agree to share it.",
             UdpSetting.ReuseAddress => "Choose another port, use port 0 for any free port, or stop the program that holds it.",

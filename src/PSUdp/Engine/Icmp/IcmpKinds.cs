@@ -46,6 +46,7 @@ internal static class IcmpKinds
         };
     }
 
+    /// <summary>True for the kinds nmap calls "filtered": destination unreachable other than port unreachable.</summary>
     internal static bool IsFiltering(IcmpKind kind) => kind is IcmpKind.HostUnreachable or IcmpKind.NetworkUnreachable
         or IcmpKind.ProtocolUnreachable or IcmpKind.AdministrativelyProhibited or IcmpKind.OtherUnreachable;
 
