@@ -43,7 +43,7 @@ internal sealed class CoapProbe() : UdpProbe("Coap", 5683,
         int type = (reply[0] >> 4) & 3;
         int tokenLength = reply[0] & 0xF;
         int code = reply[1];
-        ushort messageId = DnsMessage.Get16(reply, 2);
+        ushort messageId = ByteOrder.Net16(reply, 2);
         ushort? tokenId = tokenLength == TokenLength && reply.Length >= 4 + TokenLength ? session.IdIn(reply, 4, TokenLength) : null;
 
         // An empty ACK or an RST answers by message id alone (RFC 7252 §4.2); a piggybacked

@@ -58,14 +58,14 @@ internal static class DnsMessage
             return null;
         }
 
-        var reply = new Reply { Id = Get16(bytes, 0), Flags = Get16(bytes, 2) };
+        var reply = new Reply { Id = ByteOrder.Net16(bytes, 0), Flags = ByteOrder.Net16(bytes, 2) };
         if ((reply.Flags & 0x8000) == 0)
         {
             return null; // a query, not a response
         }
 
-        int questions = Get16(bytes, 4);
-        int answers = Get16(bytes, 6);
+        int questions = ByteOrder.Net16(bytes, 4);
+        int answers = ByteOrder.Net16(bytes, 6);
         int offset = 12;
         for (int i = 0; i < questions; i++)
         {
@@ -85,7 +85,7 @@ internal static class DnsMessage
                 return null;
             }
 
-            int length = Get16(bytes, offset + 8);
+            int length = ByteOrder.Net16(bytes, offset + 8);
             if (offset + 10 + length > bytes.Length)
             {
                 return null;
@@ -94,8 +94,8 @@ internal static class DnsMessage
             reply.Answers.Add(new Record
             {
                 Name = name,
-                Type = Get16(bytes, offset),
-                Class = (ushort)(Get16(bytes, offset + 2) & 0x7FFF), // mDNS's cache-flush bit
+                Type = ByteOrder.Net16(bytes, offset),
+                Class = (ushort)(ByteOrder.Net16(bytes, offset + 2) & 0x7FFF), // mDNS's cache-flush bit
                 DataOffset = offset + 10,
                 DataLength = length,
             });
@@ -183,8 +183,6 @@ internal static class DnsMessage
         5 => "REFUSED",
         _ => $"RCODE {code}",
     };
-
-    internal static ushort Get16(byte[] bytes, int offset) => (ushort)((bytes[offset] << 8) | bytes[offset + 1]);
 
     private static void Put16(List<byte> bytes, ushort value)
     {

@@ -35,6 +35,6 @@ internal sealed class MemcachedProbe() : UdpProbe("Memcached", 11211,
             return null;
         }
 
-        return new ProbeAnswer(DnsMessage.Get16(reply, 0), $"memcached {text}");
+        return new ProbeAnswer(ByteOrder.Net16(reply, 0), $"memcached {text}");
     }
 }

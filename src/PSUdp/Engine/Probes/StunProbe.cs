@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using PSUdp.Engine.Capture;
 
 namespace PSUdp.Engine.Probes;
 
@@ -33,7 +32,7 @@ internal sealed class StunProbe() : UdpProbe("Stun", 3478,
             return null;
         }
 
-        ushort type = DnsMessage.Get16(reply, 0);
+        ushort type = ByteOrder.Net16(reply, 0);
         if (type is not (0x0101 or 0x0111) || session.IdIn(reply, 8, TransactionIdLength) is not { } id)
         {
             return null;
@@ -42,11 +41,11 @@ internal sealed class StunProbe() : UdpProbe("Stun", 3478,
         string summary = type == 0x0111 ? "STUN error response" : "STUN binding success";
         string? mapped = null;
         string? software = null;
-        int length = System.Math.Min(DnsMessage.Get16(reply, 2), reply.Length - 20);
+        int length = System.Math.Min(ByteOrder.Net16(reply, 2), reply.Length - 20);
         for (int at = 20; at + 4 <= 20 + length;)
         {
-            ushort attribute = DnsMessage.Get16(reply, at);
-            int valueLength = DnsMessage.Get16(reply, at + 2);
+            ushort attribute = ByteOrder.Net16(reply, at);
+            int valueLength = ByteOrder.Net16(reply, at + 2);
             int value = at + 4;
             if (value + valueLength > reply.Length)
             {
@@ -87,7 +86,7 @@ internal sealed class StunProbe() : UdpProbe("Stun", 3478,
         }
 
         int family = reply[at + 1];
-        int port = DnsMessage.Get16(reply, at + 2) ^ (xor ? (int)(MagicCookie >> 16) : 0);
+        int port = ByteOrder.Net16(reply, at + 2) ^ (xor ? (int)(MagicCookie >> 16) : 0);
         int size = family == 1 ? 4 : family == 2 ? 16 : 0;
         if (size == 0 || length < 4 + size)
         {

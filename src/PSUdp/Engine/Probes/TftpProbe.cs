@@ -33,11 +33,11 @@ internal sealed class TftpProbe() : UdpProbe("Tftp", 69,
         switch (reply[1])
         {
             case 5: // ERROR: code, message, 0
-                int code = DnsMessage.Get16(reply, 2);
+                int code = ByteOrder.Net16(reply, 2);
                 string message = Encoding.ASCII.GetString(reply, 4, reply.Length - 4).TrimEnd('\0');
                 return new ProbeAnswer(null, $"TFTP error {code}: {message}");
             case 3: // DATA: the file exists after all
-                return new ProbeAnswer(null, $"TFTP data block {DnsMessage.Get16(reply, 2)}");
+                return new ProbeAnswer(null, $"TFTP data block {ByteOrder.Net16(reply, 2)}");
             case 6: // OACK (RFC 2347)
                 return new ProbeAnswer(null, "TFTP option acknowledgement");
             default:

@@ -87,7 +87,7 @@ internal readonly struct ProbeKey(ushort id, ulong nonce)
             }
         }
 
-        return DnsMessage.Get16(bytes, offset);
+        return ByteOrder.Net16(bytes, offset);
     }
 
     /// <summary>The key as a positive 31-bit number, for a protocol's integer id (SNMP): 15 bits of the nonce above the id.</summary>

@@ -1,4 +1,4 @@
-namespace PSUdp.Engine.Capture;
+namespace PSUdp.Engine;
 
 /// <summary>Reads and writes integers in a chosen byte order, in place in a buffer.</summary>
 internal static class ByteOrder
