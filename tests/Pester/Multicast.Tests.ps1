@@ -234,15 +234,17 @@ Describe 'Bad multicast input: a clear error, nothing joined, no socket left' {
         }
     }
 
+    # Every refused join names lo where the case allows it, so that even a refusal that came too
+    # late could not join a group on another interface of this host's own namespace.
     It '<Cmdlet>: <Case>' -ForEach @(
         @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'not a group'; Arguments = @{ MulticastGroup = '10.1.2.3' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
         @{ Cmdlet = 'Start-UdpEcho'; Case = 'not a group'; Arguments = @{ MulticastGroup = 'fe80::1' }; Id = 'NotMulticastGroup'; Advice = '-MulticastGroup' }
         @{ Cmdlet = 'Receive-UdpDatagram'; Case = '-SourceAddress without a group'; Arguments = @{ SourceAddress = '127.0.0.1' }; Id = 'SourceAddressWithoutGroup'; Advice = '-MulticastGroup' }
         @{ Cmdlet = 'Start-UdpEcho'; Case = '-InterfaceName without a group'; Arguments = @{ InterfaceName = 'lo' }; Id = 'InterfaceNameWithoutGroup'; Advice = '-MulticastGroup' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
-        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch'; Advice = '-SourceAddress' }
-        @{ Cmdlet = 'Start-UdpEcho'; Case = 'a multicast source'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '239.9.9.9' }; Id = 'InvalidTarget'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an IPv6 group on an IPv4 address'; Arguments = @{ MulticastGroup = 'ff15::1'; LocalAddress = '127.0.0.1'; InterfaceName = 'lo' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'an IPv4 group on an IPv6 address'; Arguments = @{ MulticastGroup = '239.1.2.3'; LocalAddress = '::1'; InterfaceName = 'lo' }; Id = 'AddressFamilyMismatch'; Advice = '-LocalAddress' }
+        @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'a source of the other family'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '::1'; InterfaceName = 'lo' }; Id = 'AddressFamilyMismatch'; Advice = '-SourceAddress' }
+        @{ Cmdlet = 'Start-UdpEcho'; Case = 'a multicast source'; Arguments = @{ MulticastGroup = '239.1.2.3'; SourceAddress = '239.9.9.9'; InterfaceName = 'lo' }; Id = 'InvalidTarget'; Advice = '-SourceAddress' }
         @{ Cmdlet = 'Receive-UdpDatagram'; Case = 'an interface that does not exist'; Arguments = @{ MulticastGroup = '239.1.2.3'; InterfaceName = 'nosuch0' }; Id = 'InterfaceNotFound'; Advice = 'nosuch0' }
     ) {
         $arguments = $Arguments
