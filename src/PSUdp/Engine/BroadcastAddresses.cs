@@ -52,7 +52,7 @@ internal static class BroadcastAddresses
     internal static IReadOnlyList<BroadcastInterface> Resolve(IEnumerable<string> patterns, IReadOnlyCollection<NetworkInterface> interfaces)
     {
         // A wildcard takes the interfaces a broadcast can leave through and skips the rest.
-        List<BroadcastInterface> chosen = InterfaceChoice.Choose(patterns, interfaces,
+        List<BroadcastInterface> chosen = InterfacePatterns.Choose(patterns, interfaces,
             suits: candidate => candidate.NetworkInterfaceType != NetworkInterfaceType.Loopback && Directed(candidate) is not null,
             choose: candidate => Directed(candidate)
                 ?? throw new UdpException(UdpErrorKind.NoBroadcastAddress,

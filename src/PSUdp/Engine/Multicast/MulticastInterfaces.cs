@@ -34,7 +34,7 @@ internal static class MulticastInterfaces
 
     internal static IReadOnlyList<MulticastInterface> Resolve(IEnumerable<string> patterns, IReadOnlyCollection<NetworkInterface> interfaces)
     {
-        List<MulticastInterface> chosen = InterfaceChoice.Choose(patterns, interfaces,
+        List<MulticastInterface> chosen = InterfacePatterns.Choose(patterns, interfaces,
             suits: candidate => candidate.SupportsMulticast,
             choose: candidate => new MulticastInterface(candidate.Name, IndexOf(candidate)));
         if (chosen.Count == 0)
