@@ -2,7 +2,7 @@ using System;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using PSUdp.Engine.Batch;
+using PSUdp.Engine.Linux;
 
 namespace UdpReference;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using PSUdp.Engine.Probes;
 
 namespace PSUdp.Tests;
 

@@ -5,7 +5,7 @@ public sealed class LinuxFactAttribute : FactAttribute
 {
     public LinuxFactAttribute(string reason = LinuxPaths.SkipReason)
     {
-        if (!Platform.LinuxPaths)
+        if (Platform.Current.Receive != ReceivePath.Batch)
         {
             Skip = reason;
         }
@@ -17,7 +17,7 @@ public sealed class LinuxTheoryAttribute : TheoryAttribute
 {
     public LinuxTheoryAttribute(string reason = LinuxPaths.SkipReason)
     {
-        if (!Platform.LinuxPaths)
+        if (Platform.Current.Receive != ReceivePath.Batch)
         {
             Skip = reason;
         }

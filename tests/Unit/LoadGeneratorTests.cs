@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
-using PSUdp.Engine.Batch;
 using PSUdp.Engine.Load;
 
 namespace PSUdp.Tests;

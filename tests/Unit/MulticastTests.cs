@@ -2,6 +2,7 @@ using System.IO;
 using System.Net.NetworkInformation;
 using System.Text;
 using PSUdp.Engine.Multicast;
+using PSUdp.Engine.Capture;
 
 namespace PSUdp.Tests;
 

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
 using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

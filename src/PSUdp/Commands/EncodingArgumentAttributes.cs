@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using PSUdp.Engine;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Send;
 
 namespace PSUdp.Commands;
 

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Text;
 using PSUdp.Engine;
 using PSUdp.Engine.Capture;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

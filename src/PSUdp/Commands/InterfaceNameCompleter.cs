@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using PSUdp.Engine;
+using PSUdp.Engine.Interfaces;
 
 namespace PSUdp.Commands;
 

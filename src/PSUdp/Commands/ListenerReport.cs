@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using PSUdp.Engine;
+using PSUdp.Engine.Receive;
 
 namespace PSUdp.Commands;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Text;
 using PSUdp.Engine;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

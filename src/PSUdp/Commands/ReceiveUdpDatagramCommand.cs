@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSUdp.Engine;
 using PSUdp.Jobs;
+using PSUdp.Engine.Receive;
 
 namespace PSUdp.Commands;
 

@@ -4,6 +4,9 @@ using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Interfaces;
+using PSUdp.Engine.Send;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Commands;
 

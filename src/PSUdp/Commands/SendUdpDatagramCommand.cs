@@ -4,6 +4,8 @@ using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
 using PSUdp.Engine.Multicast;
+using PSUdp.Engine.Send;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Commands;
 

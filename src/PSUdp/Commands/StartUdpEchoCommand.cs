@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using PSUdp.Engine;
 using PSUdp.Jobs;
+using PSUdp.Engine.Echo;
+using PSUdp.Engine.Receive;
 
 namespace PSUdp.Commands;
 

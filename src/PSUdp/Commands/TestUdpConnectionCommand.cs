@@ -6,6 +6,8 @@ using System.Management.Automation;
 using System.Net;
 using PSUdp.Engine;
 using PSUdp.Engine.Probes;
+using PSUdp.Engine.Sockets;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using PSUdp.Engine;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Commands;
 

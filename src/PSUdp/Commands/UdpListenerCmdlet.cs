@@ -5,6 +5,9 @@ using System.Text;
 using PSUdp.Engine;
 using PSUdp.Engine.Multicast;
 using PSUdp.Jobs;
+using PSUdp.Engine.Receive;
+using PSUdp.Engine.Sockets;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

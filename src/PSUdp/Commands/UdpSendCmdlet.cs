@@ -4,6 +4,8 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Text;
 using PSUdp.Engine;
+using PSUdp.Engine.Sockets;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Commands;
 

@@ -4,6 +4,8 @@ using System.Net;
 using System.Text;
 using PSUdp.Engine;
 using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Interfaces;
+using PSUdp.Engine.Text;
 
 namespace PSUdp;
 

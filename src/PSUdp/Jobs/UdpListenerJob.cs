@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading;
 using PSUdp.Commands;
 using PSUdp.Engine;
+using PSUdp.Engine.Receive;
 
 namespace PSUdp.Jobs;
 

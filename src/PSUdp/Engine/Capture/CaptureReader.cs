@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Engine.Capture;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Linux;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.IPLevel;
 

@@ -3,10 +3,11 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using PSUdp.Engine.Batch;
 using static PSUdp.Engine.Linux.LinuxNative;
+using PSUdp.Engine.Linux;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Icmp;
 
 /// <summary>
 /// Linux: reads the ICMP errors a socket queued for the datagrams it sent (IP_RECVERR and
@@ -27,7 +28,7 @@ internal static unsafe class IcmpErrorQueue
     private const int QuotedLength = 512;
 
     /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
-    internal static bool IsAvailable { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && SafeHandleProperty is not null;
+    internal static bool IsAvailable { get; } = Platform.Current.IcmpErrors == IcmpErrorPath.ErrorQueue && SafeHandleProperty is not null;
 
     /// <summary>The oldest error waiting on the socket, or null when none is (or the system has no error queue).</summary>
     internal static IcmpReport? TryRead(Socket socket)

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using PSUdp.Engine.IPLevel;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Icmp;
 
 /// <summary>
 /// Turns an ICMP error that came back for a datagram (the socket call failed with EHOSTUNREACH,

@@ -1,4 +1,4 @@
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Icmp;
 
 /// <summary>The meaning of ICMP and ICMPv6 error types and codes (RFC 792, RFC 1812, RFC 4443), in names and words.</summary>
 internal static class IcmpKinds

@@ -1,5 +1,6 @@
 using System.Net;
 using PSUdp.Engine;
+using PSUdp.Engine.Icmp;
 
 namespace PSUdp;
 

@@ -2,7 +2,7 @@ using System;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using PSUdp.Engine.Batch;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Linux;
 
@@ -10,7 +10,7 @@ namespace PSUdp.Engine.Linux;
 /// The one home of the Linux (LP64) declarations the engine calls directly, where .NET has no
 /// allocation-free equivalent or no name: the address families, socket option levels, option
 /// numbers and message flags, and recvmmsg, sendmsg, sendmmsg, recvmsg, setsockopt and
-/// getsockopt. The structures (msghdr, mmsghdr, cmsghdr, iovec) are in Batch/MessageHeaders.cs.
+/// getsockopt. The structures (msghdr, mmsghdr, cmsghdr, iovec) are in MessageHeaders.cs.
 /// </summary>
 internal static unsafe class LinuxNative
 {
@@ -68,11 +68,11 @@ internal static unsafe class LinuxNative
 
     /// <summary>
     /// The socket's handle where the Linux calls here can use it, else null: not on other systems,
-    /// and not with PSUDP_FORCE_PORTABLE=1 (<see cref="Platform.ForcePortable"/>), which runs the
+    /// and not with PSUDP_FORCE_PORTABLE=1 (<see cref="Platform.NativeHandles"/>), which runs the
     /// portable paths: one datagram at a time with ReceiveMessageFrom, answers with SendTo.
     /// </summary>
     internal static SafeHandle? HandleOf(Socket socket) =>
-        Platform.LinuxPaths && IntPtr.Size == 8
+        Platform.Current.NativeHandles
             ? SafeHandleProperty?.GetValue(socket) as SafeHandle
             : null;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using PSUdp.Engine.Batch;
+using PSUdp.Engine.Send;
 
 namespace PSUdp.Engine.Load;
 

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Load;
 
@@ -31,7 +32,7 @@ internal sealed class SendPacer
     // Sends remembered for the window; past this many, the newest absorbs the next.
     private const int WindowEntries = 256;
 
-    private static readonly bool FineSleep = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+    private static readonly bool FineSleep = Platform.Current.FineSleep;
 
     private readonly double perTick;
     private readonly long windowTicks = (long)(Window.TotalSeconds * Stopwatch.Frequency);

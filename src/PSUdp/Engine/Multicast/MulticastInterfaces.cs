@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using PSUdp.Engine.Interfaces;
 
 namespace PSUdp.Engine.Multicast;
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using static PSUdp.Engine.Linux.LinuxNative;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Multicast;
 
@@ -25,7 +26,7 @@ internal static class MulticastSocketOptions
     /// <summary>Whether source-specific joins can be made here (Linux only).</summary>
     internal static bool SupportsSourceJoins => IsLinux;
 
-    private static bool IsLinux => RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+    private static bool IsLinux => Platform.Current.LinuxSocketOptions;
 
     /// <summary>Joins <paramref name="group"/> for datagrams from <paramref name="source"/> only; null or the system's reason.</summary>
     internal static string? JoinSource(Socket socket, IPAddress group, IPAddress source, int interfaceIndex) =>

@@ -1,5 +1,7 @@
 using System;
 using System.Text;
+using PSUdp.Engine.Sockets;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Engine.Probes;
 

@@ -4,6 +4,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Icmp;
+using PSUdp.Engine.Receive;
+using PSUdp.Engine.Send;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Probes;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using PSUdp.Engine.Text;
 
 namespace PSUdp.Engine.Probes;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using PSUdp.Engine.IPLevel;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>
 /// A datagram just read, still in its reader's buffer (a ref struct, so it cannot outlive the read): what the receive thread handles (an echo

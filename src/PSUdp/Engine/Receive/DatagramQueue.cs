@@ -7,7 +7,7 @@ using System.Text;
 using System.Threading;
 using PSUdp.Engine.IPLevel;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>
 /// The bounded hand-off from a socket loop (the one producer) to its consumer (one at a time).

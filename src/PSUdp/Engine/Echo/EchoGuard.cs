@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Echo;
 
 /// <summary>
 /// Decides whether an echo server may answer a datagram. It refuses what a network admin expects

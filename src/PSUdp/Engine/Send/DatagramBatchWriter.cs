@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Linux;
 
-namespace PSUdp.Engine.Batch;
+namespace PSUdp.Engine.Send;
 
 /// <summary>
 /// Linux only: sends up to <see cref="Capacity"/> datagrams per system call (sendmmsg) from an

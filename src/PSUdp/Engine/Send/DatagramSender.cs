@@ -6,8 +6,10 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using PSUdp.Engine.Multicast;
+using PSUdp.Engine.Icmp;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Send;
 
 /// <summary>
 /// One socket that sends every datagram of a pipeline. The socket is bound at construction, so a

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Net;
 using PSUdp.Engine.Multicast;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Sockets;
 
 /// <summary>How <see cref="UdpSocketFactory"/> makes and binds a socket.</summary>
 internal sealed class SocketOptions

@@ -6,8 +6,9 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using PSUdp.Engine.Multicast;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>
 /// A bound socket with its own receive thread that hands each datagram to a bounded
@@ -70,7 +71,7 @@ internal abstract class DatagramListener : IDisposable
     internal IPEndPoint LocalEndPoint { get; }
 
     /// <summary>True when the loop reads one datagram per receive (no recvmmsg here, or the portable path forced).</summary>
-    internal bool ReadsOneAtATime => options.ReadOneAtATime || !Platform.LinuxPaths;
+    internal bool ReadsOneAtATime => options.ReadOneAtATime || Platform.Current.Receive == ReceivePath.OneAtATime;
 
     /// <summary>The kernel receive buffer the socket really got, in bytes.</summary>
     internal int KernelReceiveBufferSize { get; }

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace PSUdp.Engine.Batch;
+namespace PSUdp.Engine.Linux;
 
 // Linux's structures for recvmmsg, sendmmsg, recvmsg and sendmsg (LP64), read and written in place;
 // the calls and the option numbers are in Linux/LinuxNative.cs. bench/UdpReference compiles this

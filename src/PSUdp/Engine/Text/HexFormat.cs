@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Text;
 
 /// <summary>Hexadecimal text to bytes and back.</summary>
 internal static class HexFormat

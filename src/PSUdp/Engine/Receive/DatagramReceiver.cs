@@ -1,4 +1,4 @@
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>A listener that queues every datagram it receives.</summary>
 internal sealed class DatagramReceiver : DatagramListener

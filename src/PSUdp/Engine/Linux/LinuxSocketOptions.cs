@@ -1,8 +1,8 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using static PSUdp.Engine.Linux.LinuxNative;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Linux;
 
 /// <summary>
 /// Linux socket options that .NET's SocketOptionName cannot name (its numbers are translated to
@@ -10,7 +10,7 @@ namespace PSUdp.Engine;
 /// </summary>
 internal static class LinuxSocketOptions
 {
-    private static bool IsLinux => RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+    private static bool IsLinux => Platform.Current.LinuxSocketOptions;
 
     /// <summary>
     /// Linux drops ICMP errors (port unreachable) for unconnected UDP sockets unless IP_RECVERR is
@@ -32,7 +32,7 @@ internal static class LinuxSocketOptions
     }
 
     /// <summary>SO_RCVBUFFORCE: a receive buffer above net.core.rmem_max, for privileged callers.</summary>
-    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => Platform.LinuxPaths && SetInt(socket, SolSocket, SoRcvBufForce, bytes);
+    internal static bool ForceReceiveBuffer(Socket socket, int bytes) => Platform.Current.ForcedReceiveBuffer && SetInt(socket, SolSocket, SoRcvBufForce, bytes);
 
     /// <summary>
     /// SO_BINDTODEVICE: what the socket sends leaves through this interface, whatever the routes

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>What kind of listener an outcome is about, for wording that fits it.</summary>
 internal enum ListenerRole

@@ -4,10 +4,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using PSUdp.Engine.Batch;
 using PSUdp.Engine.Linux;
+using PSUdp.Engine.Receive;
 
-namespace PSUdp.Engine.IPLevel;
+namespace PSUdp.Engine.Send;
 
 /// <summary>
 /// Linux: answers datagrams from the address each was sent to, a batch per system call. A socket

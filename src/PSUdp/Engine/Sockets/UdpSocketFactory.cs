@@ -1,9 +1,9 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using PSUdp.Engine.Linux;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Sockets;
 
 /// <summary>The one place PSUdp makes a UDP socket: family, options and binding.</summary>
 internal static class UdpSocketFactory
@@ -92,7 +92,7 @@ internal static class UdpSocketFactory
 
         if (options.IgnoreIcmpErrors)
         {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            if (Platform.Current.IcmpErrors == IcmpErrorPath.Winsock)
             {
                 socket.IOControl(SioUdpConnReset, new byte[4], null);
             }

@@ -3,11 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using PSUdp.Engine.Batch;
 using PSUdp.Engine.IPLevel;
 using static PSUdp.Engine.Linux.LinuxNative;
+using PSUdp.Engine.Linux;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>
 /// Linux only: reads up to <see cref="Capacity"/> datagrams per system call (recvmmsg), each with its

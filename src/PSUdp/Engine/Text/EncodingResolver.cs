@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Text;
 
 /// <summary>
 /// The one place an encoding is chosen: the names PowerShell 7's -Encoding accepts, other .NET

@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Interfaces;
 
 /// <summary>An IPv4 interface that a directed broadcast can leave through.</summary>
 internal sealed class BroadcastInterface(string name, IPAddress address, IPAddress broadcast)

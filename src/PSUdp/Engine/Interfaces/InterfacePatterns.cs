@@ -4,7 +4,7 @@ using System.Linq;
 using System.Net.NetworkInformation;
 using System.Text.RegularExpressions;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Interfaces;
 
 /// <summary>Finds network interfaces by name or wildcard, for broadcasts and multicast alike.</summary>
 internal static class InterfacePatterns

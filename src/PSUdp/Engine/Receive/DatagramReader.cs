@@ -1,10 +1,10 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>
 /// Reads one datagram at a time from a socket, with the address it was sent to (packet
@@ -43,7 +43,7 @@ internal sealed class DatagramReader
             length = socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out packet);
             truncated = (flags & SocketFlags.Truncated) != 0;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && Platform.Current.TruncationIsError)
         {
             // Windows reports a datagram larger than the buffer as an error after filling the buffer.
             // (Linux marks truncation with MSG_TRUNC; its EMSGSIZE is an ICMP error for a datagram sent.)

@@ -4,8 +4,9 @@ using System.Linq;
 using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using System.Text;
+using PSUdp.Engine.Sockets;
 
-namespace PSUdp.Engine.IPLevel;
+namespace PSUdp.Engine.Interfaces;
 
 /// <summary>
 /// Interface names by index (the packet information gives the index), looked up once per index:
@@ -36,7 +37,7 @@ internal static class InterfaceNames
 
     private static string? Find(int index)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        if (Platform.Current.InterfaceNamesByIndex)
         {
             try
             {

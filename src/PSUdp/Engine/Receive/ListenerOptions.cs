@@ -1,8 +1,10 @@
 using System;
 using System.Text;
 using PSUdp.Engine.Multicast;
+using PSUdp.Engine.Sockets;
+using PSUdp.Engine.Text;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Receive;
 
 /// <summary>What a <see cref="DatagramListener"/> binds and when it stops.</summary>
 internal sealed class ListenerOptions
@@ -32,5 +34,5 @@ internal sealed class ListenerOptions
     public int MaxDatagramLength { get; set; } = DatagramLimits.MaxDatagramLength;
 
     /// <summary>Reads one datagram per receive, as systems without recvmmsg do; set by PSUDP_FORCE_PORTABLE=1, or by a test.</summary>
-    public bool ReadOneAtATime { get; set; } = Platform.ForcePortable;
+    public bool ReadOneAtATime { get; set; } = Platform.Current.ForcePortable;
 }

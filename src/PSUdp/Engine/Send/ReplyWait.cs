@@ -5,8 +5,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using PSUdp.Engine.Icmp;
+using PSUdp.Engine.Receive;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Send;
 
 /// <summary>
 /// Waits for the replies to a datagram on the socket that sent it: either from the address the

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Send;
 
 /// <summary>What a failed or refused send means, as an engine fact: the one place for every sender.</summary>
 internal static class SendFailures

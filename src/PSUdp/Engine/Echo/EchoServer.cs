@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using PSUdp.Engine.IPLevel;
+using PSUdp.Engine.Receive;
+using PSUdp.Engine.Send;
 
-namespace PSUdp.Engine;
+namespace PSUdp.Engine.Echo;
 
 /// <summary>
 /// A listener that sends every datagram back to its sender from its own bound socket, on its
