@@ -173,6 +173,24 @@ Describe 'Send-UdpDatagram' {
             $reply.RemotePort | Should -Be $echo.Port
         }
 
+        It 'gives the reply the arrival facts a received datagram has (<Address>)' -ForEach @(
+            @{ Address = '127.0.0.1'; Interface = 'lo' }
+            @{ Address = '::1'; Interface = 'lo' }
+        ) {
+            # The echo's own TTL and traffic class, so only the reply as it arrived can carry them.
+            $echo = Start-PythonPeer 'udp_echo_server.py' @('--host', $Address, '--port', '0', '--count', '1', '--timeout', '10', '--ttl', '42', '--tos', '184')
+            $before = [DateTimeOffset]::UtcNow
+            $reply = Send-UdpDatagram -ComputerName $Address -Port $echo.Port -Message 'facts' -WaitForReply
+            Stop-PythonPeer $echo | Should -Contain 'ECHOED 1'
+            $reply.TimeToLive | Should -Be 42
+            $reply.Dscp | Should -Be 46
+            $reply.Ecn | Should -Be 0
+            $reply.InterfaceName | Should -Be $Interface
+            "$($reply.LocalAddress)" | Should -Be $Address
+            $reply.Timestamp | Should -BeGreaterOrEqual $before
+            $reply.Timestamp | Should -BeLessOrEqual ([DateTimeOffset]::UtcNow)
+        }
+
         It 'fails with PortUnreachable when nothing listens' {
             { Send-UdpDatagram -ComputerName 127.0.0.1 -Port (Get-ClosedUdpPort) -Message 'x' -WaitForReply -ErrorAction Stop } |
                 Should -Throw -ErrorId 'PortUnreachable,PSUdp.Commands.SendUdpDatagramCommand'

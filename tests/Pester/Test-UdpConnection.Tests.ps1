@@ -39,6 +39,9 @@ Describe 'Test-UdpConnection verdicts on loopback' {
         $r.RoundTripTime | Should -BeGreaterThan ([timespan]::Zero)
         $r.Reply.RemotePort | Should -Be $echo.LocalPort
         $r.Reply.RoundTripTime | Should -Be $r.RoundTripTime
+        # The reply as it arrived, as a received datagram tells it (loopback: TTL 64, lo).
+        $r.Reply.TimeToLive | Should -Be 64
+        $r.Reply.InterfaceName | Should -Be 'lo'
         $r.Attempts | Should -Be 1
     }
 

@@ -19,10 +19,12 @@ Examples:
     udp_echo_server.py --port 0
     udp_echo_server.py --host 0.0.0.0 --port 7788 --timeout 20
     udp_echo_server.py --host ::1 --count 1
+    udp_echo_server.py --ttl 42 --tos 184     # echoes with TTL 42 and DSCP EF
 """
 
 import argparse
 import signal
+import socket
 import sys
 
 sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
@@ -32,6 +34,8 @@ import peerlib  # noqa: E402  (tests/peers/peerlib.py)
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     peerlib.add_listener_arguments(parser, "echoing")
+    parser.add_argument("--ttl", type=int, help="the TTL (IPv4) or hop limit (IPv6) of the echoes")
+    parser.add_argument("--tos", type=int, help="the TOS byte (IPv4) or traffic class (IPv6) of the echoes, e.g. 184 for DSCP EF")
     args = parser.parse_args(argv)
     peerlib.stop_on(signal.SIGTERM, signal.SIGINT)
 
@@ -54,7 +58,14 @@ def main(argv=None):
             peerlib.emit("ECHO", *fields)
         return True
 
-    return peerlib.run_listener(args, "ECHOED", take)
+    def prepare(sock, family):
+        v6 = family == socket.AF_INET6
+        if args.ttl is not None:
+            sock.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if v6 else (socket.IPPROTO_IP, socket.IP_TTL)), args.ttl)
+        if args.tos is not None:
+            sock.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_TCLASS) if v6 else (socket.IPPROTO_IP, socket.IP_TOS)), args.tos)
+
+    return peerlib.run_listener(args, "ECHOED", take, prepare)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ internal sealed class ProbeSocket : IDisposable
     private const int WakeMilliseconds = 100;
 
     private readonly Socket socket;
-    private readonly DatagramReader reader;
+    private readonly ReplyReader reader;
     private readonly IPEndPoint target;
     private readonly IPAddress targetAddress;
     private readonly bool anyPort;
@@ -53,7 +53,7 @@ internal sealed class ProbeSocket : IDisposable
             throw;
         }
 
-        reader = new DatagramReader(socket);
+        reader = new ReplyReader(socket);
         this.target = target;
         targetAddress = Addresses.Normalize(target.Address);
         anyPort = answersFromAnotherPort;
@@ -104,9 +104,9 @@ internal sealed class ProbeSocket : IDisposable
             socket.ReceiveTimeout = Math.Max(1, ms);
             try
             {
-                DatagramView view = reader.Read();
+                bool read = reader.TryRead(out DatagramView view);
                 long at = Stopwatch.GetTimestamp();
-                if (view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
+                if (read && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
                 {
                     return new ProbeEvent(view.ToDatagram(encoding), null, at);
                 }
@@ -121,7 +121,11 @@ internal sealed class ProbeSocket : IDisposable
         }
     }
 
-    public void Dispose() => socket.Dispose();
+    public void Dispose()
+    {
+        socket.Dispose();
+        reader.Dispose();
+    }
 }
 
 /// <summary>What came back for a probe: a reply or an ICMP error, and when (Stopwatch ticks).</summary>

@@ -149,7 +149,11 @@ internal sealed class DatagramSender : IDisposable
         return summary;
     }
 
-    public void Dispose() => socket.Dispose();
+    public void Dispose()
+    {
+        socket.Dispose();
+        replies?.Dispose();
+    }
 
     // With ConnectToTarget, connects to the target (again, should the caller send elsewhere after
     // all: not every system lets a connected socket send to another address). A target the system

@@ -15,20 +15,20 @@ namespace PSUdp.Engine.Send;
 /// datagram went to (a request and its answer) or from any address (a broadcast or a multicast
 /// group, where every host's answer counts). Each wait is one call; nothing carries over.
 /// </summary>
-internal sealed class ReplyWait
+internal sealed class ReplyWait : IDisposable
 {
     // How often a wait wakes to look at the cancellation token.
     private const int WakeMilliseconds = 100;
 
     private readonly Socket socket;
     private readonly Encoding encoding;
-    private readonly DatagramReader reader;
+    private readonly ReplyReader reader;
 
     internal ReplyWait(Socket socket, Encoding encoding)
     {
         this.socket = socket;
         this.encoding = encoding;
-        reader = new DatagramReader(socket);
+        reader = new ReplyReader(socket);
     }
 
     /// <summary>
@@ -163,7 +163,12 @@ internal sealed class ReplyWait
         socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)));
         try
         {
-            UdpDatagram reply = reader.Read().ToDatagram(encoding);
+            if (!reader.TryRead(out DatagramView view))
+            {
+                return null;
+            }
+
+            UdpDatagram reply = view.ToDatagram(encoding);
             reply.RoundTripTime = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - since) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
             return reply;
         }
@@ -175,4 +180,7 @@ internal sealed class ReplyWait
 
     private static bool IsRefusal(SocketException e) =>
         e.SocketErrorCode == SocketError.ConnectionRefused || e.SocketErrorCode == SocketError.ConnectionReset;
+
+    /// <summary>Frees the reader's buffers; the socket is its sender's.</summary>
+    public void Dispose() => reader.Dispose();
 }
