@@ -26,6 +26,7 @@ internal static unsafe class IcmpErrorQueue
     private const int NameLength = 128;
     private const int ControlLength = 512;
     private const int QuotedLength = 512;
+    private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
     internal static bool IsAvailable { get; } = Platform.Current.IcmpErrors == IcmpErrorPath.ErrorQueue && SafeHandleProperty is not null;
@@ -128,7 +129,8 @@ internal static unsafe class IcmpErrorQueue
     }
 
     /// <summary>
-    /// One error queue entry: the control messages (an IP_RECVERR or IPV6_RECVERR one), the
+    /// One error queue entry: the control messages (an IP_RECVERR or IPV6_RECVERR one, and the
+    /// kernel's receive time of the ICMP message where SO_TIMESTAMPNS is on), the
     /// message name (the original destination) and the quoted start of the original datagram.
     /// Null when no control message is an extended error.
     /// </summary>
@@ -136,6 +138,8 @@ internal static unsafe class IcmpErrorQueue
     {
         int headerLength = Align(IntPtr.Size + 8); // struct cmsghdr: size_t len; int level; int type
         int offset = 0;
+        IcmpReport? report = null;
+        long arrivedUtcTicks = 0;
         while (offset + headerLength <= controlLength)
         {
             long length = IntPtr.Size == 8 ? BitConverter.ToInt64(control, offset) : BitConverter.ToInt32(control, offset);
@@ -147,19 +151,30 @@ internal static unsafe class IcmpErrorQueue
             }
 
             bool isError = (level == SolIP && type == IPRecvErr) || (level == SolIPv6 && type == IPv6RecvErr);
-            if (isError && length >= headerLength + ExtendedErrorLength)
+            if (isError && length >= headerLength + ExtendedErrorLength && report is null)
             {
                 int data = offset + headerLength;
                 int dataLength = (int)length - headerLength;
                 byte[] payload = new byte[quotedLength];
                 Buffer.BlockCopy(quoted, 0, payload, 0, quotedLength);
-                return FromExtendedError(control, data, dataLength, SocketAddress(name, 0, nameLength), payload);
+                report = FromExtendedError(control, data, dataLength, SocketAddress(name, 0, nameLength), payload);
+            }
+            else if (level == SolSocket && type == SoTimestampNs && length >= headerLength + 16)
+            {
+                long seconds = BitConverter.ToInt64(control, offset + headerLength);
+                long nanoseconds = BitConverter.ToInt64(control, offset + headerLength + 8);
+                arrivedUtcTicks = UnixEpochTicks + (seconds * TimeSpan.TicksPerSecond) + (nanoseconds / 100);
             }
 
             offset += Align((int)length);
         }
 
-        return null;
+        if (report is not null)
+        {
+            report.ArrivedUtcTicks = arrivedUtcTicks;
+        }
+
+        return report;
     }
 
     private static IcmpReport FromExtendedError(byte[] control, int data, int dataLength, IPEndPoint? destination, byte[] payload)

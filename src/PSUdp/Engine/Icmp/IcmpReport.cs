@@ -28,6 +28,9 @@ public sealed class IcmpReport
         OriginalPayload = originalPayload ?? System.Array.Empty<byte>();
     }
 
+    /// <summary>When the ICMP message arrived by the kernel's clock (UTC ticks), or 0 where the system does not tell.</summary>
+    internal long ArrivedUtcTicks { get; set; }
+
     /// <summary>Who reported the error: an ICMP or ICMPv6 message, this host's own stack, or the platform without detail.</summary>
     public IcmpOrigin Origin { get; }
 

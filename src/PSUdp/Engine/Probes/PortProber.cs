@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Threading;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Probes;
 
@@ -194,7 +195,7 @@ internal static class PortProber
             refused++;
             if (settings.Detailed)
             {
-                emit(IcmpResult(target, payload, 1, icmp, RoundTrip(sentAt[sequence], Stopwatch.GetTimestamp()), sequence));
+                emit(IcmpResult(target, payload, 1, icmp, RoundTrip(sentAt[sequence], RoundTripClock.Arrived(icmp.ArrivedUtcTicks)), sequence));
             }
         }
     }
@@ -215,8 +216,7 @@ internal static class PortProber
         new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
             roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
 
-    private static TimeSpan RoundTrip(long sentAt, long at) =>
-        TimeSpan.FromTicks((long)((at - sentAt) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+    private static TimeSpan RoundTrip(long sentAt, long at) => RoundTripClock.Between(sentAt, at);
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

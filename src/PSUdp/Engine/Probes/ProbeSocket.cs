@@ -29,6 +29,7 @@ internal sealed class ProbeSocket : IDisposable
 
     internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding)
     {
+        _ = WarmedUp.Value;
         var own = new SocketOptions
         {
             LocalAddress = options.LocalAddress,
@@ -87,7 +88,9 @@ internal sealed class ProbeSocket : IDisposable
 
     /// <summary>
     /// Waits until <paramref name="deadline"/> (Stopwatch ticks) for a reply from the target or an
-    /// ICMP error; null when neither came. Throws OperationCanceledException when cancelled.
+    /// ICMP error; null when neither came. Throws OperationCanceledException when cancelled. The
+    /// event's time is its arrival by the kernel's clock where the system tells it, else the moment
+    /// the read returned.
     /// </summary>
     internal ProbeEvent? Wait(long deadline, CancellationToken token)
     {
@@ -104,10 +107,9 @@ internal sealed class ProbeSocket : IDisposable
             socket.ReceiveTimeout = Math.Max(1, ms);
             try
             {
-                bool read = reader.TryRead(out DatagramView view);
-                long at = Stopwatch.GetTimestamp();
-                if (read && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
+                if (reader.TryRead(out DatagramView view) && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
                 {
+                    long at = RoundTripClock.Arrived(reader.KernelTime(view));
                     return new ProbeEvent(view.ToDatagram(encoding), null, at);
                 }
             }
@@ -116,10 +118,29 @@ internal sealed class ProbeSocket : IDisposable
             }
             catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
             {
-                return new ProbeEvent(null, report, Stopwatch.GetTimestamp());
+                return new ProbeEvent(null, report, RoundTripClock.Arrived(report.ArrivedUtcTicks));
             }
         }
     }
+
+    // The first SendTo of a process compiles .NET's send path (milliseconds), which would be inside
+    // the first probe's round trip: one datagram between two sockets of its own on 127.0.0.1 pays
+    // for it before any probe leaves. Nothing leaves the host.
+    private static readonly Lazy<bool> WarmedUp = new(() =>
+    {
+        try
+        {
+            using var from = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            using var to = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            to.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            from.SendTo(new byte[1], to.LocalEndPoint!);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // no loopback: the first probe pays instead
+        }
+    });
 
     public void Dispose()
     {

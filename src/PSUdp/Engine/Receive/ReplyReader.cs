@@ -36,5 +36,8 @@ internal sealed class ReplyReader : IDisposable
         return batch.TryGet(0, out datagram);
     }
 
+    /// <summary>When <paramref name="datagram"/> arrived by the kernel's clock (UTC ticks), or 0 where this reader does not know it.</summary>
+    internal long KernelTime(in DatagramView datagram) => batch is null ? 0 : datagram.Facts.UtcTicks;
+
     public void Dispose() => batch?.Dispose();
 }

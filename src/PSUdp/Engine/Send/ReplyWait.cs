@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using PSUdp.Engine.Icmp;
 using PSUdp.Engine.Receive;
+using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Send;
 
@@ -39,7 +40,8 @@ internal sealed class ReplyWait : IDisposable
     /// </summary>
     /// <remarks>
     /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
-    /// the start of the wait when it is 0. An ICMP error (from the error queue where the system
+    /// the start of the wait when it is 0, to the reply's arrival: the kernel's receive stamp where
+    /// the reader has it (<see cref="RoundTripClock"/>), else the moment the read returned. An ICMP error (from the error queue where the system
     /// has one) becomes the failure it means, with the report on the exception
     /// (<see cref="IcmpFailures.From"/>); one about a datagram to another endpoint (an
     /// earlier one of the pipeline) does not end the wait.
@@ -168,8 +170,9 @@ internal sealed class ReplyWait : IDisposable
                 return null;
             }
 
+            long arrived = RoundTripClock.Arrived(reader.KernelTime(view));
             UdpDatagram reply = view.ToDatagram(encoding);
-            reply.RoundTripTime = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - since) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            reply.RoundTripTime = RoundTripClock.Between(since, arrived);
             return reply;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
