@@ -233,3 +233,39 @@ Describe 'Pacing against routers with the default ICMP rate limit' -Skip:$skip {
         foreach ($hop in $hops) { @($hop.Responders | Where-Object { $_ -eq '*' }).Count | Should -Be 0 -Because "hop $($hop.Hop) answered every probe" }
     }
 }
+
+Describe 'A trace on loopback' {
+    BeforeAll {
+        Import-Module PSUdp
+        Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    }
+
+    It 'shows traceroute''s columns, live and after Import-Clixml (<Address>)' -ForEach @(@{ Address = '127.0.0.1' }, @{ Address = '::1' }) {
+        $closed = Get-FreeUdpPort -Address $Address
+        $hops = @(Test-UdpConnection -ComputerName $Address -Port $closed -Traceroute)
+        $hops.Count | Should -Be 1
+        $hops[0].Verdict | Should -Be 'Closed'
+        $file = Join-Path $TestDrive 'hops.xml'
+        $hops | Export-Clixml -LiteralPath $file
+        foreach ($shown in @($hops[0], (Import-Clixml -LiteralPath $file))) {
+            $row = @(ConvertFrom-TableText ($shown | Format-Table | Out-String -Width 200))[0]
+            $row.Hop | Should -Be '1'
+            $row.Address | Should -Be $Address
+            $row.RoundTrips | Should -Match '^\d+\.\d{3} ms  \d+\.\d{3} ms  \d+\.\d{3} ms$'
+            $row.Status | Should -Be 'PortUnreachable'
+        }
+    }
+
+    It 'Ctrl+C stops a trace that waits, and leaves no socket' {
+        # A bound socket that never answers: every probe waits its whole timeout.
+        $silent = New-TestPeer
+        try {
+            $sockets = Get-OpenSocketCount
+            $run = Start-InRunspace "Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port) -Traceroute -TimeoutSeconds 600 -MaxHops 255"
+            $null = Stop-InRunspace $run { (Get-OpenSocketCount) -gt $sockets } -Seconds 20
+            Wait-Until { (Get-OpenSocketCount) -le $sockets } -Seconds 10 | Should -BeTrue -Because 'the trace closes its socket when stopped'
+            $run.Output.Count | Should -Be 0 -Because 'no hop was settled before the stop'
+        }
+        finally { $silent.Dispose() }
+    }
+}
