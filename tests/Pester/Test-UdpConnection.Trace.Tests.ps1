@@ -196,6 +196,23 @@ Describe 'A trace of the chain A - R1 - R2 - R3 - B' -Skip:$skip {
     }
 }
 
+Describe 'about_PSUdp''s trace example' -Skip:$skip {
+    BeforeAll { $chain = New-TestRoutedChain -Prefix putra }
+    AfterAll { Remove-TestBroadcastDomain $chain }
+
+    It 'runs in A and lists the chain''s hops and its path MTU' {
+        $about = Get-Content -Raw "$PSScriptRoot/../../docs/en-US/about_PSUdp.md"
+        $section = ($about -split '(?m)^## ')[1..99] | Where-Object { $_ -like 'TRACING THE PATH*' }
+        $code = [regex]::Match($section, '(?s)```powershell\r?\n(.*?)```').Groups[1].Value -replace '198\.51\.100\.50', $chain.B.Address
+        $code | Should -Match '-Traceroute'
+        $result = Invoke-TestProcess -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module PSUdp; $code | Out-String -Width 200")) -Namespace $chain.A.Namespace -TimeoutSeconds 60
+        $result.ExitCode | Should -Be 0 -Because ($result.Error -join "`n")
+        $text = $result.Output -join "`n"
+        foreach ($node in $chain.R1, $chain.R2, $chain.R3, $chain.B) { $text | Should -Match ([regex]::Escape($node.Address) + '\b') }
+        $text | Should -Match '\b1280\b'
+    }
+}
+
 Describe 'A trace through R1 that balances by flow (ECMP on the layer-4 five-tuple)' -Skip:$skip {
     BeforeAll {
         $chain = New-TestRoutedChain -Prefix putre -Ecmp
