@@ -77,8 +77,9 @@ BeforeDiscovery {
         @{ Name = 'trace: -MaxHops 256'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -MaxHops 256 }; Id = "ParameterArgumentValidationError,$T"; Message = '256.*255' }
         @{ Name = 'trace: -Count 0'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Count 0 }; Id = "ParameterArgumentValidationError,$T"; Message = '\b0\b' }
         @{ Name = 'trace: -Count 11'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Count 11 }; Id = "TraceCountOutOfRange,$T"; Message = '1 to 10.*11' }
-        @{ Name = 'trace: two ports'; Run = { Test-UdpConnection 127.0.0.1 $port, 9 -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port.*2 ports' }
-        @{ Name = 'trace: two hosts'; Run = { Test-UdpConnection 127.0.0.1, ::1 $port -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port.*2 hosts' }
+        @{ Name = 'trace: two ports'; Run = { Test-UdpConnection 127.0.0.1 $port, 9 -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port; 1 host and 2 ports' }
+        @{ Name = 'trace: two ports from the pipeline'; Run = { [pscustomobject]@{ ComputerName = '127.0.0.1'; Port = $port }, [pscustomobject]@{ ComputerName = '127.0.0.1'; Port = 9 } | Test-UdpConnection -Traceroute }; Id = "TraceOneTarget,$T"; Message = '1 host and 2 ports' }
+        @{ Name = 'trace: two hosts'; Run = { Test-UdpConnection 127.0.0.1, ::1 $port -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port; 2 hosts and 1 port' }
         @{ Name = 'trace: -Quiet'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Quiet }; Id = "ConflictingTraceParameter,$T"; Message = '-Quiet does not apply' }
         @{ Name = 'trace: -TimeToLive'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -TimeToLive 3 }; Id = "ConflictingTraceParameter,$T"; Message = '-TimeToLive does not apply' }
         @{ Name = 'trace: -MaxHops without -Traceroute'; Run = { Test-UdpConnection 127.0.0.1 $port -MaxHops 5 }; Id = "TraceParameterWithoutTraceroute,$T"; Message = 'add -Traceroute' }

@@ -310,20 +310,18 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
             ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceCountOutOfRange",
                 $"With -Traceroute, -Count is the probes per hop, 1 to {MaxTraceCount}; {Count} is too many.", Count));
         }
-
-        if (Port.Length != 1)
-        {
-            ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceOneTarget",
-                $"-Traceroute traces the path to one host and one port; {Port.Length} ports were given. Trace each port in its own command.", Port));
-        }
     }
 
     private void Trace()
     {
         if (targets.Count != 1)
         {
+            // Known only once every host and port is bound (they may come from the pipeline).
+            int hosts = targets.Select(t => t.ComputerName).Distinct().Count();
+            int ports = targets.Select(t => t.EndPoint.Port).Distinct().Count();
             ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceOneTarget",
-                $"-Traceroute traces the path to one host and one port; {targets.Count} hosts were given. Trace each host in its own command.", targets.Select(t => t.ComputerName).ToArray()));
+                $"-Traceroute traces the path to one host and one port; {hosts} {(hosts == 1 ? "host" : "hosts")} and {ports} {(ports == 1 ? "port" : "ports")} were given. Trace each in its own command.",
+                targets.Select(t => Addresses.Format(t.EndPoint)).ToArray()));
         }
 
         SocketOptions socket = WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, Family = family }, 0, Dscp, DontFragment || DiscoverMtu);

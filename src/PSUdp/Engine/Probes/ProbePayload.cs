@@ -47,8 +47,8 @@ internal sealed class ProbePayload
     internal static ProbePayload ForTrace(int port) =>
         ProbeCatalog.ForPort(port).Count > 0 ? ForPort(port) : Of(ProbeCatalog.Get("Echo"));
 
-    /// <summary>True when each probe's bytes carry its key, so probes with different keys differ.</summary>
-    internal bool CarriesKey => Probes.Count > 0;
+    /// <summary>True when each request carries its key (the protocols whose replies repeat it), so requests with different keys differ.</summary>
+    internal bool CarriesKey => MatchesReplies;
 
     /// <summary>One named probe, sent to any port.</summary>
     internal static ProbePayload Of(UdpProbe probe) => new(probe.Name, new[] { probe }, null);

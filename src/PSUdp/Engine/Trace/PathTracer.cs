@@ -4,9 +4,9 @@ using System.Diagnostics;
 using System.Linq;
 using System.Net;
 using System.Threading;
+using PSUdp.Engine.Icmp;
 using PSUdp.Engine.IPLevel;
 using PSUdp.Engine.Probes;
-using PSUdp.Engine.Send;
 
 namespace PSUdp.Engine.Trace;
 
@@ -170,7 +170,7 @@ internal sealed class PathTracer
                 return;
             }
 
-            throw SendFailures.From(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.MessageSize), to, bytes.Length);
+            throw IcmpFailures.From(local, to, bytes.Length);
         }
 
         var probe = new SentProbe(hop.Number, hop.Sent, sequence, port, bytes, sentAt, size);
