@@ -86,7 +86,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
     [ValidateTimeout]
     public double TimeoutSeconds { get; set; } = 1;
 
-    /// <summary>Sends this many probes to each target, one per -IntervalSeconds, and writes a summary of loss and round trips.</summary>
+    /// <summary>Sends this many probes to each target, one per -IntervalSeconds, and writes a summary of loss and round trips; with -Traceroute, the probes per hop (1-10, 3 by default).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
