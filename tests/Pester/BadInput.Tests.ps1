@@ -7,6 +7,7 @@ BeforeDiscovery {
     $R = 'PSUdp.Commands.ReceiveUdpDatagramCommand'
     $E = 'PSUdp.Commands.StartUdpEchoCommand'
     $B = 'PSUdp.Commands.SendUdpBroadcastCommand'
+    $T = 'PSUdp.Commands.TestUdpConnectionCommand'
     $cases = @(
         @{ Name = 'send: port 0'; Run = { Send-UdpDatagram 127.0.0.1 0 'x' }; Id = "ParameterArgumentValidationError,$S"; Message = '\b0\b.*minimum' }
         @{ Name = 'send: port 65536'; Run = { Send-UdpDatagram 127.0.0.1 65536 'x' }; Id = "ParameterArgumentValidationError,$S"; Message = '65536.*65535' }
@@ -72,6 +73,18 @@ BeforeDiscovery {
         @{ Name = 'broadcast: an IPv6 broadcast address'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress ::1 -Message 'x' }; Id = "AddressFamilyMismatch,$B"; Message = 'IPv6 has no broadcast' }
         @{ Name = 'broadcast: -InterfaceName with -BroadcastAddress'; Run = { Send-UdpBroadcast -Port $port -InterfaceName lo -BroadcastAddress 127.255.255.255 -Message 'x' }; Id = "ConflictingDestination,$B"; Message = 'excludes -BroadcastAddress' }
         @{ Name = 'broadcast: unknown encoding'; Run = { Send-UdpBroadcast -Port $port -BroadcastAddress 127.255.255.255 -Message 'x' -Encoding klingon }; Id = "ParameterArgumentTransformationError,$B"; Message = 'klingon' }
+        @{ Name = 'trace: -MaxHops 0'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -MaxHops 0 }; Id = "ParameterArgumentValidationError,$T"; Message = '\b0\b.*minimum' }
+        @{ Name = 'trace: -MaxHops 256'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -MaxHops 256 }; Id = "ParameterArgumentValidationError,$T"; Message = '256.*255' }
+        @{ Name = 'trace: -Count 0'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Count 0 }; Id = "ParameterArgumentValidationError,$T"; Message = '\b0\b' }
+        @{ Name = 'trace: -Count 11'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Count 11 }; Id = "TraceCountOutOfRange,$T"; Message = '1 to 10.*11' }
+        @{ Name = 'trace: two ports'; Run = { Test-UdpConnection 127.0.0.1 $port, 9 -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port; 1 host and 2 ports' }
+        @{ Name = 'trace: two ports from the pipeline'; Run = { [pscustomobject]@{ ComputerName = '127.0.0.1'; Port = $port }, [pscustomobject]@{ ComputerName = '127.0.0.1'; Port = 9 } | Test-UdpConnection -Traceroute }; Id = "TraceOneTarget,$T"; Message = '1 host and 2 ports' }
+        @{ Name = 'trace: two hosts'; Run = { Test-UdpConnection 127.0.0.1, ::1 $port -Traceroute }; Id = "TraceOneTarget,$T"; Message = 'one host and one port; 2 hosts and 1 port' }
+        @{ Name = 'trace: -Quiet'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Quiet }; Id = "ConflictingTraceParameter,$T"; Message = '-Quiet does not apply' }
+        @{ Name = 'trace: -TimeToLive'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -TimeToLive 3 }; Id = "ConflictingTraceParameter,$T"; Message = '-TimeToLive does not apply' }
+        @{ Name = 'trace: -MaxHops without -Traceroute'; Run = { Test-UdpConnection 127.0.0.1 $port -MaxHops 5 }; Id = "TraceParameterWithoutTraceroute,$T"; Message = 'add -Traceroute' }
+        @{ Name = 'trace: -DiscoverMtu without -Traceroute'; Run = { Test-UdpConnection 127.0.0.1 $port -DiscoverMtu }; Id = "TraceParameterWithoutTraceroute,$T"; Message = '-DiscoverMtu' }
+        @{ Name = 'trace: malformed hex'; Run = { Test-UdpConnection 127.0.0.1 $port -Traceroute -Hex 'F' }; Id = "InvalidHex,$T"; Message = 'odd number' }
     )
 }
 

@@ -797,6 +797,131 @@ function New-TestRoutedNetwork {
     }
 }
 
+
+function New-TestRoutedChain {
+    <#
+    .SYNOPSIS
+        Makes a routed chain of namespaces for traces: A - R1 - R2 - R3 - B, or with -Ecmp
+        A - R1 - (R2a | R2b) - R3 - B, with IPv4 and IPv6, each link a veth pair of its own.
+    .DESCRIPTION
+        Link n (1 A-R1, 2 R1-R2, 3 R2-R3, 4 R3-B; with -Ecmp 2 R1-R2a, 3 R2a-R3, 5 R1-R2b,
+        6 R2b-R3) is 198.51.100.(16n-16)/28 and 2001:db8:7n::/64: the side toward A is .(16n-15)
+        and ::1, the side toward B .(16n-14) and ::2. Interfaces are named l<n> on both ends. Each
+        router forwards IPv4 and IPv6, routes toward B by default and back toward A by the A-side
+        prefixes; with -Ecmp R1's route toward B has two equal next hops (R2a and R2b) and
+        fib_multipath_hash_policy 1 (the layer-4 five-tuple) for both families. MTU: -Mtu2 on link
+        2 (and 5), -Mtu3 on links 3, 4 (and 6): 1400 and 1280 by default. ICMP rate limits are off
+        in every namespace unless -DefaultIcmpRateLimit. Documentation prefixes only, nothing in
+        the root namespace; remove it with Remove-TestBroadcastDomain.
+    .OUTPUTS
+        PSUdp.Test.RoutedChain: Prefix, Namespaces, A, R1, R2 (R2a, R2b with -Ecmp), R3, B (each
+        Name, Namespace, Address, Address6: the address it answers a trace from A with, the one
+        on its A-side link), Hops (the expected trace from A: hop 2 is R2 or R2a/R2b) and Hops6.
+    #>
+    [CmdletBinding()]
+    param(
+        [ValidatePattern('^[a-z][a-z0-9]{0,9}$')]
+        [string] $Prefix = ('c' + [System.IO.Path]::GetRandomFileName().Substring(0, 5).Replace('.', 'x')),
+        [ValidateRange(1280, 9000)] [int] $Mtu2 = 1400,
+        [ValidateRange(1280, 9000)] [int] $Mtu3 = 1280,
+        [switch] $Ecmp,
+        [switch] $DefaultIcmpRateLimit
+    )
+    $names = if ($Ecmp) { 'a', 'r1', 'r2a', 'r2b', 'r3', 'b' } else { 'a', 'r1', 'r2', 'r3', 'b' }
+    $ns = @{}; foreach ($n in $names) { $ns[$n] = "$Prefix$n" }
+    # link number, A-side node, B-side node, MTU
+    $links = if ($Ecmp) {
+        @(1, 'a', 'r1', 1500), @(2, 'r1', 'r2a', $Mtu2), @(3, 'r2a', 'r3', $Mtu3), @(4, 'r3', 'b', $Mtu3), @(5, 'r1', 'r2b', $Mtu2), @(6, 'r2b', 'r3', $Mtu3)
+    }
+    else { @(1, 'a', 'r1', 1500), @(2, 'r1', 'r2', $Mtu2), @(3, 'r2', 'r3', $Mtu3), @(4, 'r3', 'b', $Mtu3) }
+    $v4 = { param($link, $side) "198.51.100.$(16 * $link - 16 + $side)" }
+    $v6 = { param($link, $side) "2001:db8:7$($link)::$side" }
+    $clash = @($ns.Values | Where-Object { $_ -in (Get-NamespaceList) })
+    if ($clash) { throw "Network namespace(s) $($clash -join ', ') already exist; choose another -Prefix." }
+    $created = [System.Collections.Generic.List[string]]::new()
+    $script:Domains[$Prefix] = $created
+    try {
+        foreach ($n in $names) {
+            $null = Invoke-IpCommand netns add $ns[$n]
+            $created.Add($ns[$n])
+            $null = Invoke-IpCommand -n $ns[$n] link set lo up
+            $null = & ip netns exec $ns[$n] sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 2>&1
+        }
+        foreach ($l in $links) {
+            $id, $near, $far, $mtu = $l
+            $null = Invoke-IpCommand -n $ns[$near] link add "l$id" mtu $mtu type veth peer name "l$id" mtu $mtu netns $ns[$far]
+            $null = Invoke-IpCommand -n $ns[$near] addr add "$(& $v4 $id 1)/28" dev "l$id"
+            $null = Invoke-IpCommand -n $ns[$near] addr add "$(& $v6 $id 1)/64" dev "l$id" nodad
+            $null = Invoke-IpCommand -n $ns[$far] addr add "$(& $v4 $id 2)/28" dev "l$id"
+            $null = Invoke-IpCommand -n $ns[$far] addr add "$(& $v6 $id 2)/64" dev "l$id" nodad
+            $null = Invoke-IpCommand -n $ns[$near] link set "l$id" up
+            $null = Invoke-IpCommand -n $ns[$far] link set "l$id" up
+        }
+        $route = {
+            param($node, $to, $via)
+            if ($to -eq 'default') {
+                $null = Invoke-IpCommand -n $ns[$node] route add default via (& $v4 $via[0] $via[1])
+                $null = Invoke-IpCommand -n $ns[$node] -6 route add default via (& $v6 $via[0] $via[1])
+            }
+            else {
+                $null = Invoke-IpCommand -n $ns[$node] route add "$(& $v4 $to 0)/28" via (& $v4 $via[0] $via[1])
+                $null = Invoke-IpCommand -n $ns[$node] -6 route add "$(& $v6 $to 0)/64" via (& $v6 $via[0] $via[1])
+            }
+        }
+        & $route 'a' 'default' @(1, 2)
+        & $route 'b' 'default' @(4, 1)
+        if ($Ecmp) {
+            $null = Invoke-IpCommand -n $ns['r1'] route add default nexthop via (& $v4 2 2) nexthop via (& $v4 5 2)
+            $null = Invoke-IpCommand -n $ns['r1'] -6 route add default nexthop via (& $v6 2 2) nexthop via (& $v6 5 2)
+            foreach ($r in @(@('r2a', 2, 3), @('r2b', 5, 6))) {
+                & $route $r[0] 'default' @($r[2], 2)
+                & $route $r[0] 1 @($r[1], 1)
+            }
+            & $route 'r3' 1 @(3, 1); & $route 'r3' 2 @(3, 1); & $route 'r3' 5 @(6, 1)
+        }
+        else {
+            & $route 'r1' 'default' @(2, 2)
+            & $route 'r2' 'default' @(3, 2)
+            & $route 'r2' 1 @(2, 1)
+            & $route 'r3' 1 @(3, 1); & $route 'r3' 2 @(3, 1)
+        }
+        foreach ($n in $names) {
+            $settings = @(if ($n -like 'r*') { 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1' })
+            if (-not $DefaultIcmpRateLimit) { $settings += 'net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0' }
+            if ($Ecmp -and $n -eq 'r1') { $settings += 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1' }
+            foreach ($setting in $settings) {
+                $out = & ip netns exec $ns[$n] sysctl -q -w $setting 2>&1
+                if ($LASTEXITCODE -ne 0) { throw "sysctl -w $setting in $($ns[$n]) failed: $out" }
+            }
+        }
+        foreach ($l in $links) {
+            foreach ($n in $l[1], $l[2]) {
+                $deadline = [DateTime]::UtcNow.AddSeconds(5)
+                while ("$(Invoke-IpCommand -n $ns[$n] -o link show "l$($l[0])")" -notmatch '\bstate UP\b') {
+                    if ([DateTime]::UtcNow -gt $deadline) { throw "l$($l[0]) in $($ns[$n]) did not come up." }
+                    Start-Sleep -Milliseconds 50
+                }
+            }
+        }
+    }
+    catch {
+        $failure = $_
+        Remove-TestBroadcastDomain -Prefix $Prefix
+        throw "New-TestRoutedChain -Prefix $Prefix failed and was rolled back: $($failure.Exception.Message)"
+    }
+    # Each node answers from its address on the link toward A.
+    $toward = @{ a = @(1, 1); r1 = @(1, 2); r2 = @(2, 2); r2a = @(2, 2); r2b = @(5, 2); r3 = @(3, 2); b = @(4, 2) }
+    $chain = [ordered]@{ PSTypeName = 'PSUdp.Test.RoutedChain'; Prefix = $Prefix; Namespaces = @($created); Ecmp = [bool] $Ecmp }
+    foreach ($n in $names) {
+        $chain[$n.ToUpperInvariant()] = [pscustomobject]@{
+            PSTypeName = 'PSUdp.Test.Host'; Name = $n; Namespace = $ns[$n]
+            Address = & $v4 $toward[$n][0] $toward[$n][1]; Address6 = & $v6 $toward[$n][0] $toward[$n][1]
+        }
+    }
+    $chain.Mtu2 = $Mtu2; $chain.Mtu3 = $Mtu3
+    [pscustomobject] $chain
+}
+
 #endregion
 
 #region PSUdp in a test host
@@ -873,6 +998,6 @@ Export-ModuleMember -Function @(
     'Start-TestProcess', 'Start-InTestHost', 'Wait-TestProcessOutput', 'Wait-TestPeerListening',
     'Receive-TestProcessOutput', 'Stop-TestProcess', 'Invoke-TestProcess',
     'Invoke-InTestHost', 'Get-TestPython', 'Get-TestPeerPath', 'Start-TestPeer', 'Invoke-TestPeer',
-    'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork',
+    'ConvertFrom-PeerLine', 'Get-FreeUdpPort', 'New-TestRoutedNetwork', 'New-TestRoutedChain',
     'Get-TestPwsh', 'Start-PSUdpInTestHost', 'Invoke-PSUdpInTestHost', 'Start-PSUdpListenerInTestHost'
 ) -Alias 'Stop-InTestHost'

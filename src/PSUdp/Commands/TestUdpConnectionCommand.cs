@@ -8,6 +8,7 @@ using PSUdp.Engine;
 using PSUdp.Engine.Probes;
 using PSUdp.Engine.Sockets;
 using PSUdp.Engine.Text;
+using PSUdp.Engine.Trace;
 
 namespace PSUdp.Commands;
 
@@ -19,6 +20,7 @@ namespace PSUdp.Commands;
 [OutputType(typeof(UdpProbeResult))]
 [OutputType(typeof(UdpProbeSummary))]
 [OutputType(typeof(bool))]
+[OutputType(typeof(UdpTraceHop))]
 public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
 {
     private const string ProbeSet = "Probe";
@@ -84,7 +86,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
     [ValidateTimeout]
     public double TimeoutSeconds { get; set; } = 1;
 
-    /// <summary>Sends this many probes to each target, one per -IntervalSeconds, and writes a summary of loss and round trips.</summary>
+    /// <summary>Sends this many probes to each target, one per -IntervalSeconds, and writes a summary of loss and round trips; with -Traceroute, the probes per hop (1-10, 3 by default).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
@@ -128,6 +130,23 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
     [Parameter]
     public SwitchParameter DontFragment { get; set; }
 
+    /// <summary>Traces the path to the host and port instead: one UdpTraceHop per hop, with probes of growing TTL (hop limit) that all keep one flow.</summary>
+    [Parameter]
+    public SwitchParameter Traceroute { get; set; }
+
+    /// <summary>With -Traceroute: the largest TTL (hop limit) probed, 1-255.</summary>
+    [Parameter]
+    [ValidateRange(1, 255)]
+    public int MaxHops { get; set; } = 30;
+
+    /// <summary>With -Traceroute: each probe goes to the next destination port from -Port on, as classic traceroute does, instead of one flow.</summary>
+    [Parameter]
+    public SwitchParameter VaryPort { get; set; }
+
+    /// <summary>With -Traceroute: finds the path MTU with don't-fragment probes, as tracepath does, and reports each hop's MTU where it drops.</summary>
+    [Parameter]
+    public SwitchParameter DiscoverMtu { get; set; }
+
     /// <summary>Uses IPv4 only.</summary>
     [Parameter]
     public SwitchParameter IPv4 { get; set; }
@@ -138,12 +157,19 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
 
     #endregion
 
-    private bool IsSeries => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
+    // Probes per hop of a trace: traceroute's -q allows 1 to 10.
+    private const int MaxTraceCount = 10;
+
+    private static readonly string[] SeriesOnly = { nameof(Quiet), nameof(Detailed), nameof(IntervalSeconds), nameof(Retries), nameof(ThrottleLimit), nameof(TimeToLive) };
+    private static readonly string[] TraceOnly = { nameof(MaxHops), nameof(VaryPort), nameof(DiscoverMtu) };
+
+    private bool IsSeries => MyInvocation.BoundParameters.ContainsKey(nameof(Count)) && !Traceroute;
 
     /// <summary>Checks the parameters and what to send before anything is sent.</summary>
     protected override void BeginProcessing()
     {
         family = ChooseFamily(IPv4, IPv6);
+        CheckTraceParameters();
 
         if (Quiet && Detailed)
         {
@@ -185,7 +211,7 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
 
             foreach (int port in Port)
             {
-                ProbePayload payload = chosen ?? ProbePayload.ForPort(port);
+                ProbePayload payload = chosen ?? (Traceroute ? ProbePayload.ForTrace(port) : ProbePayload.ForPort(port));
                 if (IsSeries && !payload.MatchesReplies)
                 {
                     ThrowTerminatingError(CannotMatch(payload.Name, port));
@@ -201,6 +227,12 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
     {
         if (targets.Count == 0)
         {
+            return;
+        }
+
+        if (Traceroute)
+        {
+            Trace();
             return;
         }
 
@@ -251,6 +283,91 @@ public sealed class TestUdpConnectionCommand : UdpCmdlet, IPayloadParameters
     {
         base.StopProcessing();
         sweep?.Stop();
+    }
+
+    private void CheckTraceParameters()
+    {
+        IEnumerable<string> bound = MyInvocation.BoundParameters.Keys;
+        if (!Traceroute)
+        {
+            if (TraceOnly.Intersect(bound).FirstOrDefault() is { } alone)
+            {
+                ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceParameterWithoutTraceroute",
+                    $"-{alone} is a parameter of a trace; add -Traceroute, or leave out -{alone}.", alone));
+            }
+
+            return;
+        }
+
+        if (SeriesOnly.Intersect(bound).FirstOrDefault() is { } other)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("ConflictingTraceParameter",
+                $"-{other} does not apply to -Traceroute, which sets the TTL of each probe itself and writes one object per hop; leave out -{other}, or -Traceroute.", other));
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Count)) && Count > MaxTraceCount)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceCountOutOfRange",
+                $"With -Traceroute, -Count is the probes per hop, 1 to {MaxTraceCount}; {Count} is too many.", Count));
+        }
+    }
+
+    private void Trace()
+    {
+        if (targets.Count != 1)
+        {
+            // Known only once every host and port is bound (they may come from the pipeline).
+            int hosts = targets.Select(t => t.ComputerName).Distinct().Count();
+            int ports = targets.Select(t => t.EndPoint.Port).Distinct().Count();
+            ThrowTerminatingError(ErrorRecords.InvalidArguments("TraceOneTarget",
+                $"-Traceroute traces the path to one host and one port; {hosts} {(hosts == 1 ? "host" : "hosts")} and {ports} {(ports == 1 ? "port" : "ports")} were given. Trace each in its own command.",
+                targets.Select(t => Addresses.Format(t.EndPoint)).ToArray()));
+        }
+
+        SocketOptions socket = WithIPLevel(new SocketOptions { LocalAddress = LocalAddress, Family = family }, 0, Dscp, DontFragment || DiscoverMtu);
+        socket.ProbePathMtu = DiscoverMtu;
+        var settings = new TraceSettings
+        {
+            Socket = socket,
+            MaxHops = MaxHops,
+            Count = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : 3,
+            Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+            VaryPort = VaryPort,
+            DiscoverMtu = DiscoverMtu,
+            Encoding = Encoding,
+        };
+        ProbeTarget target = targets[0];
+        WriteVerbose($"Tracing the path to {Addresses.Format(target.EndPoint)}, at most {MaxHops} hops, {settings.Count} probes per hop.");
+        var clock = Stopwatch.StartNew();
+        bool showedProgress = false;
+        try
+        {
+            PathTracer.Trace(target, settings, StopToken, hop =>
+            {
+                WriteObject(hop);
+                if (clock.Elapsed > ProgressAfter)
+                {
+                    WriteProgress(new ProgressRecord(1, "Test-UdpConnection -Traceroute",
+                        $"Hop {hop.Hop} of at most {MaxHops}: {hop.DisplayAddress}") { PercentComplete = 100 * hop.Hop / MaxHops });
+                    showedProgress = true;
+                }
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the trace closed its socket on the way out.
+        }
+        catch (UdpException e)
+        {
+            WriteUdpError(e, target.ComputerName);
+        }
+        finally
+        {
+            if (showedProgress)
+            {
+                WriteProgress(new ProgressRecord(1, "Test-UdpConnection -Traceroute", "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
     }
 
     private ProbePayload? ChoosePayload()

@@ -68,14 +68,15 @@ internal static class IPLevelOptions
 
         if (options.DontFragment)
         {
+            int discover = options.ProbePathMtu ? LinuxNative.IPPmtuDiscProbe : LinuxNative.IPPmtuDiscDo;
             if (v4)
             {
-                Set(handle, LinuxNative.SolIP, LinuxNative.IPMtuDiscover, LinuxNative.IPPmtuDiscDo, "IP_MTU_DISCOVER");
+                Set(handle, LinuxNative.SolIP, LinuxNative.IPMtuDiscover, discover, "IP_MTU_DISCOVER");
             }
 
             if (v6)
             {
-                Set(handle, LinuxNative.SolIPv6, LinuxNative.IPv6MtuDiscover, LinuxNative.IPPmtuDiscDo, "IPV6_MTU_DISCOVER");
+                Set(handle, LinuxNative.SolIPv6, LinuxNative.IPv6MtuDiscover, discover, "IPV6_MTU_DISCOVER");
                 Set(handle, LinuxNative.SolIPv6, LinuxNative.IPv6DontFrag, 1, "IPV6_DONTFRAG");
             }
         }

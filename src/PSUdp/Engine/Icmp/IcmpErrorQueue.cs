@@ -94,9 +94,15 @@ internal static unsafe class IcmpErrorQueue
             return FromSocketError(error, target);
         }
 
+        return Pick(ReadAll(socket), target);
+    }
+
+    /// <summary>Of reports read together, the latest about <paramref name="target"/>, else the latest; null for none.</summary>
+    internal static IcmpReport? Pick(IReadOnlyList<IcmpReport> reports, IPEndPoint? target)
+    {
         IcmpReport? latest = null;
         IcmpReport? forTarget = null;
-        foreach (IcmpReport report in ReadAll(socket))
+        foreach (IcmpReport report in reports)
         {
             latest = report;
             if (target is not null && report.OriginalDestination is { } destination

@@ -37,6 +37,7 @@ internal static unsafe class LinuxNative
     internal const int McastLeaveSourceGroup = 47;
     internal const int IPMulticastAll = 49;
     internal const int IPPmtuDiscDo = 2;
+    internal const int IPPmtuDiscProbe = 3;
 
     internal const int IPv6UnicastHops = 16;
     internal const int IPv6MulticastHops = 18;

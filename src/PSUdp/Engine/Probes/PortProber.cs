@@ -216,11 +216,11 @@ internal static class PortProber
         new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
             roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
 
-    private static TimeSpan RoundTrip(long sentAt, long at) => RoundTripClock.Between(sentAt, at);
+    internal static TimeSpan RoundTrip(long sentAt, long at) => RoundTripClock.Between(sentAt, at);
 
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+    internal static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
-    private static ulong NewNonce()
+    internal static ulong NewNonce()
     {
         byte[] bytes = new byte[8];
         using (var random = RandomNumberGenerator.Create())

@@ -39,6 +39,17 @@ internal sealed class ProbePayload
         return probes.Count == 0 ? new ProbePayload("Empty", probes, Array.Empty<byte>()) : new ProbePayload(probes[0].Name, probes, null);
     }
 
+    /// <summary>
+    /// What a trace sends to a port by default: the port's own probes, or for a port without one
+    /// the echo probe, a line that carries each probe's number, so the quoted start of every ICMP
+    /// error tells which probe it answers.
+    /// </summary>
+    internal static ProbePayload ForTrace(int port) =>
+        ProbeCatalog.ForPort(port).Count > 0 ? ForPort(port) : Of(ProbeCatalog.Get("Echo"));
+
+    /// <summary>True when each request carries its key (the protocols whose replies repeat it), so requests with different keys differ.</summary>
+    internal bool CarriesKey => MatchesReplies;
+
     /// <summary>One named probe, sent to any port.</summary>
     internal static ProbePayload Of(UdpProbe probe) => new(probe.Name, new[] { probe }, null);
 

@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using PSUdp.Engine.Icmp;
+using PSUdp.Engine.IPLevel;
 using PSUdp.Engine.Receive;
 using PSUdp.Engine.Send;
 using PSUdp.Engine.Sockets;
@@ -41,6 +43,7 @@ internal sealed class ProbeSocket : IDisposable
             TimeToLive = options.TimeToLive,
             Dscp = options.Dscp,
             DontFragment = options.DontFragment,
+            ProbePathMtu = options.ProbePathMtu,
         };
         socket = UdpSocketFactory.Create(own);
         try
@@ -64,27 +67,57 @@ internal sealed class ProbeSocket : IDisposable
     /// <summary>Sends one datagram and returns when it left (Stopwatch ticks); an ICMP error pending from an earlier one comes back in <paramref name="earlier"/>.</summary>
     internal long Send(byte[] payload, out IcmpReport? earlier)
     {
-        earlier = null;
+        var errors = new List<IcmpReport>();
+        long sentAt = Send(payload, target, errors);
+        if (sentAt < 0)
+        {
+            throw SendFailures.From(new SocketException((int)SocketError.MessageSize), target, payload.Length);
+        }
+
+        earlier = IcmpErrorQueue.Pick(errors, target);
+        return sentAt;
+    }
+
+    /// <summary>
+    /// Sends one datagram to <paramref name="to"/> (the target's address, any port) and returns when
+    /// it left (Stopwatch ticks); every ICMP error pending from earlier datagrams is added to
+    /// <paramref name="earlier"/>. A datagram this host refuses as larger than the path MTU it
+    /// knows is not sent: the result is -1, and the local report (its MTU) is in <paramref name="earlier"/>.
+    /// </summary>
+    internal long Send(byte[] payload, IPEndPoint to, List<IcmpReport> earlier)
+    {
         for (int tries = 0; ; tries++)
         {
             long sentAt = Stopwatch.GetTimestamp();
             try
             {
-                socket.SendTo(payload, target);
+                socket.SendTo(payload, to);
                 return sentAt;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && IcmpErrorQueue.IsAvailable
+                && IcmpErrorQueue.ReadAll(socket) is { Count: > 0 } reports)
+            {
+                earlier.AddRange(reports);
+                if (reports[reports.Count - 1].Origin == IcmpOrigin.Local)
+                {
+                    return -1;
+                }
+            }
             catch (SocketException e) when (tries == 0 && (IcmpErrorQueue.IsAvailable || e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
-                && IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
+                && Errors(e.SocketErrorCode, to) is { Count: > 0 } reports)
             {
                 // The system reports an ICMP error for an earlier datagram on the next call; that call consumed it.
-                earlier = report;
+                earlier.AddRange(reports);
             }
             catch (SocketException e)
             {
-                throw SendFailures.From(e, target, payload.Length);
+                throw SendFailures.From(e, to, payload.Length);
             }
         }
     }
+
+    /// <summary>Sets the TTL (hop limit) of the datagrams sent from now on.</summary>
+    internal void SetTimeToLive(int timeToLive) => IPLevelOptions.Apply(socket, new SocketOptions { TimeToLive = timeToLive });
 
     /// <summary>
     /// Waits until <paramref name="deadline"/> (Stopwatch ticks) for a reply from the target or an
@@ -93,6 +126,16 @@ internal sealed class ProbeSocket : IDisposable
     /// the read returned.
     /// </summary>
     internal ProbeEvent? Wait(long deadline, CancellationToken token)
+    {
+        ProbeEvent? answer = WaitAll(deadline, token);
+        return answer is { Reply: null } ? new ProbeEvent(null, IcmpErrorQueue.Pick(answer.Errors, target), answer.At) : answer;
+    }
+
+    /// <summary>
+    /// As <see cref="Wait"/>, but an ICMP error brings every error queued at that moment
+    /// (<see cref="ProbeEvent.Errors"/>), oldest first, for a caller with several datagrams out at once.
+    /// </summary>
+    internal ProbeEvent? WaitAll(long deadline, CancellationToken token)
     {
         while (true)
         {
@@ -116,9 +159,9 @@ internal sealed class ProbeSocket : IDisposable
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
             {
             }
-            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target) is { } report)
+            catch (SocketException e) when (Errors(e.SocketErrorCode, target) is { Count: > 0 } reports)
             {
-                return new ProbeEvent(null, report, RoundTripClock.Arrived(report.ArrivedUtcTicks));
+                return new ProbeEvent(null, reports[reports.Count - 1], RoundTripClock.Arrived(reports[reports.Count - 1].ArrivedUtcTicks), reports);
             }
         }
     }
@@ -142,6 +185,23 @@ internal sealed class ProbeSocket : IDisposable
         }
     });
 
+    // What a failed call learnt from the network: the whole error queue where the system keeps one, else what the error code says.
+    private List<IcmpReport> Errors(SocketError error, IPEndPoint about)
+    {
+        if (IcmpErrorQueue.IsAvailable)
+        {
+            return IcmpErrorQueue.ReadAll(socket);
+        }
+
+        var reports = new List<IcmpReport>();
+        if (IcmpErrorQueue.FromSocketError(error, about) is { } report)
+        {
+            reports.Add(report);
+        }
+
+        return reports;
+    }
+
     public void Dispose()
     {
         socket.Dispose();
@@ -153,4 +213,9 @@ internal sealed class ProbeSocket : IDisposable
 /// <param name="Reply">The reply, or null for an ICMP error.</param>
 /// <param name="Icmp">The ICMP error, or null for a reply.</param>
 /// <param name="At">When it came, in Stopwatch ticks.</param>
-internal sealed record ProbeEvent(UdpDatagram? Reply, IcmpReport? Icmp, long At);
+/// <param name="All">Every ICMP error read at once (<see cref="ProbeSocket.WaitAll"/>), oldest first; null for just <paramref name="Icmp"/>.</param>
+internal sealed record ProbeEvent(UdpDatagram? Reply, IcmpReport? Icmp, long At, IReadOnlyList<IcmpReport>? All = null)
+{
+    /// <summary>Every ICMP error that came, oldest first; empty for a reply.</summary>
+    internal IReadOnlyList<IcmpReport> Errors => All ?? (Icmp is null ? Array.Empty<IcmpReport>() : new[] { Icmp });
+}

@@ -48,6 +48,13 @@ internal sealed class SocketOptions
     public bool DontFragment { get; set; }
 
     /// <summary>
+    /// With <see cref="DontFragment"/> on Linux: IP_PMTUDISC_PROBE, which sets DF but ignores the
+    /// path MTU the system learned, so a datagram leaves at its size and the router where it does
+    /// not fit says so (tracepath's way); only the interface's MTU still refuses it here.
+    /// </summary>
+    public bool ProbePathMtu { get; set; }
+
+    /// <summary>
     /// True for listeners: an ICMP error caused by one datagram must not end the receive loop
     /// (on Windows it would, unless SIO_UDP_CONNRESET is switched off).
     /// </summary>
