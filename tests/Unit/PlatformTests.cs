@@ -4,7 +4,7 @@ namespace PSUdp.Tests;
 public class PlatformTests
 {
     // receive, handle-level calls, SO_RCVBUFFORCE, ICMP errors, Linux socket options,
-    // if_indextoname, truncation as an error, fine sleep
+    // if_indextoname, truncation without packet information, fine sleep
     private static readonly Dictionary<string, (Platform Paths, (ReceivePath, bool, bool, IcmpErrorPath, bool, bool, bool, bool) Expected)> Systems = new()
     {
         ["Linux"] = (Platform.For(SystemKind.Linux, false, true),
@@ -30,7 +30,7 @@ public class PlatformTests
     {
         (Platform paths, var expected) = Systems[system];
         Assert.Equal(expected, (paths.Receive, paths.NativeHandles, paths.ForcedReceiveBuffer, paths.IcmpErrors,
-            paths.LinuxSocketOptions, paths.InterfaceNamesByIndex, paths.TruncationIsError, paths.FineSleep));
+            paths.LinuxSocketOptions, paths.InterfaceNamesByIndex, paths.TruncationLosesPacketInformation, paths.FineSleep));
         Assert.Equal(system == "LinuxForcedPortable", paths.ForcePortable);
     }
 

@@ -68,10 +68,9 @@ internal static class MulticastSocketOptions
     {
         if (!IsLinux)
         {
-            // Windows takes the index in network byte order in place of an address.
             try
             {
-                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IndexInPlaceOfAddress(interfaceIndex));
                 return null;
             }
             catch (SocketException e)
@@ -87,6 +86,12 @@ internal static class MulticastSocketOptions
             ? null
             : new Win32Exception(Marshal.GetLastWin32Error()).Message;
     }
+
+    /// <summary>
+    /// IP_MULTICAST_IF's 4-byte value for an interface index where the system takes an index in
+    /// place of an address (Windows): the index in network byte order, so its bytes read 0.0.0.N.
+    /// </summary>
+    internal static int IndexInPlaceOfAddress(int interfaceIndex) => IPAddress.HostToNetworkOrder(interfaceIndex);
 
     private static string? SetSource(Socket socket, int option, IPAddress group, IPAddress source, int interfaceIndex)
     {

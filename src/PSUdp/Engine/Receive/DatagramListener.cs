@@ -309,10 +309,11 @@ internal abstract class DatagramListener : IDisposable
         return Interlocked.Increment(ref received) == options.Count;
     }
 
-    // A receive timeout only wakes the loop; ICMP errors left by an earlier send are not the
-    // listener's failure (Linux reports them on the next receive of the socket).
-    private static bool IsTransient(SocketError error) =>
+    // A receive timeout only wakes the loop; ICMP errors left by an earlier send (an echo's answer)
+    // are not the listener's failure: Linux reports them on the next receive of the socket, Windows
+    // as WSAECONNRESET (where SIO_UDP_CONNRESET could not be turned off) or WSAENETRESET (TTL expired).
+    internal static bool IsTransient(SocketError error) =>
         error == SocketError.TimedOut || error == SocketError.WouldBlock ||
         error == SocketError.ConnectionRefused || error == SocketError.ConnectionReset ||
-        error == SocketError.Interrupted;
+        error == SocketError.NetworkReset || error == SocketError.Interrupted;
 }

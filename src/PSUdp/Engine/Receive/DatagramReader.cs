@@ -35,26 +35,29 @@ internal sealed class DatagramReader
     {
         EndPoint remote = wildcard;
         SocketFlags flags = SocketFlags.None;
-        int length;
-        bool truncated;
-        IPPacketInformation packet;
-        try
-        {
-            length = socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out packet);
-            truncated = (flags & SocketFlags.Truncated) != 0;
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && Platform.Current.TruncationIsError)
-        {
-            // Windows reports a datagram larger than the buffer as an error after filling the buffer.
-            // (Linux marks truncation with MSG_TRUNC; its EMSGSIZE is an ICMP error for a datagram sent.)
-            length = buffer.Length;
-            truncated = true;
-            packet = default;
-        }
+        int count = socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out IPPacketInformation packet);
+        (int length, bool truncated) = Received(count, flags, packet.Address is not null, buffer.Length, Platform.Current);
 
         var source = (IPEndPoint)remote;
         IPAddress local = packet.Address ?? ((IPEndPoint)socket.LocalEndPoint!).Address;
         return new DatagramView(Addresses.Normalize(source.Address), source.Port, Addresses.Normalize(local), localPort,
             buffer, 0, length, truncated, new ArrivalFacts(packet.Interface, -1, -1, DateTime.UtcNow.Ticks));
+    }
+
+    /// <summary>
+    /// What one ReceiveMessageFrom call received: its length and whether it was cut to the buffer.
+    /// Elsewhere MSG_TRUNC says so. On Windows, Winsock fills the buffer and fails with
+    /// WSAEMSGSIZE, and .NET swallows that error: the call returns without an exception, without
+    /// the flag and without packet information (which every other receive on the socket has), with
+    /// a count of the buffer's length (Wine 8.0: 0). See docs/platforms.md.
+    /// </summary>
+    internal static (int Length, bool Truncated) Received(int count, SocketFlags flags, bool hasPacketInformation, int bufferLength, Platform platform)
+    {
+        if ((flags & SocketFlags.Truncated) != 0)
+        {
+            return (count, true);
+        }
+
+        return platform.TruncationLosesPacketInformation && !hasPacketInformation ? (bufferLength, true) : (count, false);
     }
 }

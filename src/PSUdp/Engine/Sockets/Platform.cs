@@ -53,7 +53,7 @@ internal sealed class Platform
         IcmpErrors = linux ? IcmpErrorPath.ErrorQueue : system == SystemKind.Windows ? IcmpErrorPath.Winsock : IcmpErrorPath.Portable;
         LinuxSocketOptions = linux;
         InterfaceNamesByIndex = system != SystemKind.Windows;
-        TruncationIsError = system == SystemKind.Windows;
+        TruncationLosesPacketInformation = system == SystemKind.Windows;
         FineSleep = linux;
     }
 
@@ -103,10 +103,11 @@ internal sealed class Platform
     internal bool InterfaceNamesByIndex { get; }
 
     /// <summary>
-    /// Whether a datagram larger than the buffer is a MessageSize error after the buffer was filled
-    /// (Windows), instead of a receive flagged as truncated (MSG_TRUNC elsewhere).
+    /// Whether a datagram larger than the buffer comes back from ReceiveMessageFrom as a receive
+    /// without packet information after the buffer was filled (Windows: Winsock's WSAEMSGSIZE,
+    /// which .NET swallows), instead of a receive flagged as truncated (MSG_TRUNC elsewhere).
     /// </summary>
-    internal bool TruncationIsError { get; }
+    internal bool TruncationLosesPacketInformation { get; }
 
     /// <summary>Whether a short sleep is accurate to tens of microseconds (Linux's hrtimers), so a pacer may sleep instead of spin.</summary>
     internal bool FineSleep { get; }
