@@ -22,7 +22,8 @@ internal sealed class ReplyReader : IDisposable
 
     /// <summary>
     /// Blocks until a datagram arrives or the socket's receive timeout passes (SocketException
-    /// TimedOut or WouldBlock); false when the socket was shut down under the call.
+    /// TimedOut or WouldBlock); false when the socket was shut down under the call. A call that a
+    /// signal interrupted (EINTR) is made again.
     /// </summary>
     internal bool TryRead(out DatagramView datagram)
     {
@@ -32,8 +33,19 @@ internal sealed class ReplyReader : IDisposable
             return true;
         }
 
-        batch.Read(1);
-        return batch.TryGet(0, out datagram);
+        while (true)
+        {
+            try
+            {
+                batch.Read(1);
+                return batch.TryGet(0, out datagram);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.Interrupted)
+            {
+                // A signal to the runtime (a GC suspending threads) ended the call early; .NET's own
+                // ReceiveMessageFrom retries it too. The wait starts over, bounded by the receive timeout.
+            }
+        }
     }
 
     /// <summary>When <paramref name="datagram"/> arrived by the kernel's clock (UTC ticks), or 0 where this reader does not know it.</summary>
