@@ -37,7 +37,8 @@ internal enum IcmpErrorPath
 
 /// <summary>
 /// The one place the engine chooses a path by system: every platform difference PSUdp relies on
-/// is a property here, decided once when the module loads. A port to a new system starts here.
+/// is a property here, decided once when the module loads. A port to a new system starts here;
+/// docs/platforms.md has the differences in one table, and what Wine's Winsock does.
 /// </summary>
 internal sealed class Platform
 {
