@@ -30,6 +30,11 @@ BeforeAll {
             Test-UdpConnection -ComputerName 127.0.0.1 -Port (Get-ClosedUdpPort) -Probe Echo -TimeoutSeconds 1
         )
         'PSUdp.UdpProbeSummary' = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port $echo.LocalPort -Probe Echo -Count 3 -IntervalSeconds 0.05)
+        # On loopback the destination is the first hop: one hop with the echo's reply, one with the closed port's ICMP error.
+        'PSUdp.UdpTraceHop'     = @(
+            Test-UdpConnection -ComputerName 127.0.0.1 -Port $echo.LocalPort -Probe Echo -Traceroute -MaxHops 2 -TimeoutSeconds 1
+            Test-UdpConnection -ComputerName 127.0.0.1 -Port (Get-ClosedUdpPort) -Traceroute -MaxHops 2 -TimeoutSeconds 1
+        )
     }
     $echo | Remove-Job -Force
     $sink.Dispose()
