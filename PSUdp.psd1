@@ -10,7 +10,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('PSUdp.Format.ps1xml')
-    CmdletsToExport      = @('Send-UdpDatagram', 'Receive-UdpDatagram', 'Start-UdpEcho', 'Send-UdpBroadcast', 'Test-UdpConnection', 'Export-UdpDatagram', 'Import-UdpDatagram')
+    CmdletsToExport      = @('Send-UdpDatagram', 'Receive-UdpDatagram', 'Start-UdpEcho', 'Send-UdpBroadcast', 'Test-UdpConnection', 'Export-UdpDatagram', 'Import-UdpDatagram', 'Start-UdpRelay')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

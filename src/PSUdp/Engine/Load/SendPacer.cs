@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading;
-using PSUdp.Engine.Sockets;
 
 namespace PSUdp.Engine.Load;
 
@@ -11,9 +9,7 @@ namespace PSUdp.Engine.Load;
 /// first, so the rate over a run is the asked one whatever a single wait overslept. A sliding
 /// window caps the peak: no <see cref="Window"/> (10 ms) holds more than <see cref="PeakFactor"/>
 /// times the rate's share of it, counted over the sends of that window, so a run that fell behind
-/// (a stalled thread) catches up as fast as that allows and never in one burst. Waits sleep (on
-/// Linux for as little as the wait needs, elsewhere a millisecond), and spin only for the last
-/// tenth of a millisecond.
+/// (a stalled thread) catches up as fast as that allows and never in one burst. Waits are <see cref="FineClock"/>'s.
 /// </summary>
 internal sealed class SendPacer
 {
@@ -23,16 +19,8 @@ internal sealed class SendPacer
     /// <summary>The window the peak is held to.</summary>
     internal static readonly TimeSpan Window = TimeSpan.FromMilliseconds(10);
 
-    // Shorter waits than this spin: a sleep would overshoot them.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // 100 us
-
-    // What a sleep oversleeps by at least (Linux's default timer slack is 50 us).
-    private const double SlackMicroseconds = 60;
-
     // Sends remembered for the window; past this many, the newest absorbs the next.
     private const int WindowEntries = 256;
-
-    private static readonly bool FineSleep = Platform.Current.FineSleep;
 
     private readonly double perTick;
     private readonly long windowTicks = (long)(Window.TotalSeconds * Stopwatch.Frequency);
@@ -105,9 +93,9 @@ internal sealed class SendPacer
             double scheduleWait = ((sent + want - 1) / perTick) - (now - start);
             double windowWait = room >= want ? 0 : endedAt[oldest] + windowTicks - now;
             double wait = Math.Min(Math.Max(scheduleWait, windowWait), deadline - now);
-            if (wait > SpinTicks)
+            if (wait > FineClock.SpinTicks)
             {
-                Sleep(wait);
+                FineClock.Sleep(wait);
             }
             else
             {
@@ -147,20 +135,4 @@ internal sealed class SendPacer
             entries--;
         }
     }
-
-    // Sleeps for about the wait (Stopwatch ticks), at most a millisecond, so Ctrl+C is seen soon.
-    private static void Sleep(double ticks)
-    {
-        if (!FineSleep)
-        {
-            Thread.Sleep(1);
-            return;
-        }
-
-        double microseconds = Math.Min(1000, (ticks * 1e6 / Stopwatch.Frequency) - SlackMicroseconds);
-        _ = usleep((uint)Math.Max(1, microseconds));
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int usleep(uint microseconds);
 }
