@@ -635,7 +635,7 @@ function Start-TestPeer {
     [OutputType([System.Diagnostics.Process])]
     param(
         [Parameter(Mandatory, Position = 0)]
-        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast', 'udp_impaired_echo')]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast', 'udp_impaired_echo', 'udp_relay_referee')]
         [string] $Name,
         [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
         [object] $TestHost
@@ -655,7 +655,7 @@ function Invoke-TestPeer {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, Position = 0)]
-        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast', 'udp_impaired_echo')]
+        [ValidateSet('udp_sender', 'udp_receiver', 'udp_echo_server', 'udp_echo_client', 'udp_broadcaster', 'udp_spoof', 'udp_multicast', 'udp_impaired_echo', 'udp_relay_referee')]
         [string] $Name,
         [Parameter(Position = 1)] [string[]] $ArgumentList = @(),
         [object] $TestHost,

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """udp_relay_referee.py - numbers datagrams through a relay and measures what came out.
 
-Sends --count datagrams to HOST:PORT (a relay), each with its sequence number and the sender's
-clock (CLOCK_REALTIME, nanoseconds) in its first 16 bytes, paced at --rate per second, and
+Sends --count datagrams to HOST:PORT (a relay), each with its sequence number, the sender's
+clock (CLOCK_REALTIME, nanoseconds) and a CRC-32 of both in its first 20 bytes, paced at --rate per second, and
 receives them on --receive-port (the relay's target) with the kernel's receive timestamp
 (SO_TIMESTAMPNS). When the stream is over (no datagram for --idle seconds after the last send),
 prints one JSON line:
 
     {"sent": ..., "received": ..., "unique": ..., "duplicates": ..., "reordered": ...,
      "lost": [...sequence numbers...], "lost_sha256": "...", "delay_ms": {"mean", "std", "min",
-     "max"}, "rate": <datagrams per second between the first and last arrival>, "runs": <mean
+     "max", "p50", "p99", "worst_seq"}, "rate": <datagrams per second between the first and last arrival>, "runs": <mean
      length of a run of lost sequence numbers>, "corrupted": <datagrams whose payload differs>}
 
 A duplicate is a sequence number seen again; a reordered datagram arrived after a higher one
@@ -23,22 +23,30 @@ import argparse
 import hashlib
 import json
 import math
+import os
+import select
 import socket
 import struct
 import sys
-import threading
 import time
+import zlib
 
 sys.dont_write_bytecode = True
 import peerlib  # noqa: E402
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 SO_RCVBUFFORCE = 33
-HEADER = struct.Struct("!QQ")
+HEADER = struct.Struct("!QQI")  # sequence number, send time, CRC-32 of both
 
 
 def pad_for(seq, size):
     return bytes((seq + i) & 0xFF for i in range(size - HEADER.size))
+
+
+def arrivals_worst(arrivals):
+    """The sequence number of the intact datagram that took longest (where a stall happened)."""
+    worst = max((a for a in arrivals if a[3] and a[1] is not None), key=lambda a: a[1] - a[2], default=None)
+    return worst[0] if worst else -1
 
 
 def main(argv=None):
@@ -65,51 +73,69 @@ def main(argv=None):
     sender = socket.socket(family, socket.SOCK_DGRAM)
     sender.connect((args.host, args.port))
 
-    arrivals = []  # (seq, kernel ns, send ns, intact)
-    done = threading.Event()
-
-    def receive():
-        receiver.settimeout(0.05)
-        last = None
-        while True:
-            try:
-                data, ancillary, _flags, _addr = receiver.recvmsg(65535, 64)
-            except socket.timeout:
-                if done.is_set() and (last is None or time.monotonic() - last > args.idle):
-                    return
-                continue
-            last = time.monotonic()
-            kernel = None
-            for level, kind, value in ancillary:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                    sec, nsec = struct.unpack("qq", value[:16])
-                    kernel = sec * 1_000_000_000 + nsec
-            if len(data) < HEADER.size:
-                arrivals.append((-1, kernel, 0, False))
-                continue
-            seq, sent = HEADER.unpack_from(data)
-            intact = len(data) == size and seq < args.count and data[HEADER.size:] == pad_for(seq, size)
-            arrivals.append((seq, kernel, sent, intact))
-
-    thread = threading.Thread(target=receive)
-    thread.start()
+    # The receiver is a child process of its own: in one process, the receiving thread could take
+    # the interpreter's lock between the sender's clock reading and its send, and that wait would
+    # count as the relay's delay.
+    done_read, done_write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(done_write)
+        sender.close()
+        try:
+            report(receive(receiver, done_read, args.idle, args.count, size), args.count)
+        finally:
+            os._exit(0)
+    os.close(done_read)
+    receiver.close()
     start = time.monotonic()
     pads = {}
     for seq in range(args.count):
         due = start + seq / args.rate
-        while True:
-            left = due - time.monotonic()
-            if left <= 0:
-                break
-            if left > 0.0002:
-                time.sleep(left - 0.0001)
+        # Sleep, never spin: on a machine of two cores a spinning sender would take a core from the relay.
+        left = due - time.monotonic()
+        if left > 0:
+            time.sleep(left)
         pad = pads.get(seq & 0xFF)
         if pad is None:
             pad = pads[seq & 0xFF] = pad_for(seq, size)
-        sender.send(HEADER.pack(seq, time.time_ns()) + pad)
-    done.set()
-    thread.join()
+        sent = time.time_ns()
+        sender.send(HEADER.pack(seq, sent, zlib.crc32(struct.pack("!QQ", seq, sent))) + pad)
+    os.close(done_write)
+    _pid, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
 
+
+def receive(receiver, done_fd, idle, count, size):
+    """Every arrival as (seq, kernel ns, send ns, intact), until the sender is done and the stream idle."""
+    arrivals = []
+    done = False
+    last = None
+    while True:
+        ready, _w, _x = select.select([receiver] + ([] if done else [done_fd]), [], [], 0.05)
+        if done_fd in ready:
+            done = True
+        if receiver not in ready:
+            if done and (last is None or time.monotonic() - last > idle):
+                return arrivals
+            continue
+        data, ancillary, _flags, _addr = receiver.recvmsg(65535, 64)
+        last = time.monotonic()
+        kernel = None
+        for level, kind, value in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", value[:16])
+                kernel = sec * 1_000_000_000 + nsec
+        if len(data) < HEADER.size:
+            arrivals.append((-1, kernel, 0, False))
+            continue
+        seq, sent, crc = HEADER.unpack_from(data)
+        intact = (len(data) == size and seq < count and crc == zlib.crc32(struct.pack("!QQ", seq, sent))
+                  and data[HEADER.size:] == pad_for(seq, size))
+        arrivals.append((seq, kernel, sent, intact))
+
+
+def report(arrivals, count):
+    """Prints the JSON line of what arrived."""
     seen = set()
     duplicates = reordered = corrupted = 0
     highest = -1
@@ -129,18 +155,23 @@ def main(argv=None):
         if kernel is not None:
             delays.append((kernel - sent) / 1e6)
             times.append(kernel)
-    lost = [seq for seq in range(args.count) if seq not in seen]
+    lost = [seq for seq in range(count) if seq not in seen]
     runs = []
     for seq in lost:
         if runs and runs[-1][1] == seq - 1:
             runs[-1][1] = seq
         else:
             runs.append([seq, seq])
+    ordered = sorted(delays)
+
+    def percentile(q):
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
     mean = sum(delays) / len(delays) if delays else 0.0
     std = math.sqrt(sum((d - mean) ** 2 for d in delays) / len(delays)) if delays else 0.0
     rate = (len(times) - 1) / ((max(times) - min(times)) / 1e9) if len(times) > 1 and max(times) > min(times) else 0.0
     print(json.dumps({
-        "sent": args.count,
+        "sent": count,
         "received": len(arrivals),
         "unique": len(seen),
         "duplicates": duplicates,
@@ -149,10 +180,10 @@ def main(argv=None):
         "lost": lost,
         "lost_sha256": hashlib.sha256(",".join(map(str, lost)).encode()).hexdigest(),
         "runs": (len(lost) / len(runs)) if runs else 0.0,
-        "delay_ms": {"mean": mean, "std": std, "min": min(delays) if delays else 0.0, "max": max(delays) if delays else 0.0},
+        "delay_ms": {"mean": mean, "std": std, "min": min(delays) if delays else 0.0, "max": max(delays) if delays else 0.0,
+                     "p50": percentile(0.5), "p99": percentile(0.99), "worst_seq": arrivals_worst(arrivals)},
         "rate": rate,
     }), flush=True)
-    return 0
 
 
 if __name__ == "__main__":

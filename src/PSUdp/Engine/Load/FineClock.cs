@@ -17,10 +17,12 @@ internal static class FineClock
     /// <summary>Shorter waits than this spin: a sleep would overshoot them.</summary>
     internal static readonly long SpinTicks = Stopwatch.Frequency / 10000; // 100 us
 
-    // What a sleep oversleeps by at least (Linux's default timer slack is 50 us).
-    private const double SlackMicroseconds = 60;
-
     private static readonly bool Fine = Platform.Current.FineSleep;
+
+    // What a sleep oversleeps by here: Linux's timer slack is 50 us, and a virtual machine's
+    // wake-up adds more (about 95 us in all on the machine of docs/performance.md), so it is
+    // measured once, as the median of a few short sleeps, with a margin.
+    private static readonly double SlackMicroseconds = Fine ? MeasureSlack() + 10 : 0;
 
     /// <summary>Stopwatch ticks in one millisecond.</summary>
     internal static readonly long TicksPerMillisecond = Stopwatch.Frequency / 1000;
@@ -58,6 +60,20 @@ internal static class FineClock
                 Thread.SpinWait(20);
             }
         }
+    }
+
+    private static double MeasureSlack()
+    {
+        var overshoot = new double[9];
+        for (int i = 0; i < overshoot.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            _ = usleep(20);
+            overshoot[i] = ((Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency) - 20;
+        }
+
+        Array.Sort(overshoot);
+        return Math.Min(500, Math.Max(0, overshoot[overshoot.Length / 2]));
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -33,6 +33,9 @@ internal sealed class HeldDatagram(RelayFlow flow, RelayLine line, byte[] payloa
     /// <summary>True while it waits behind the next datagram of its flow (Due is then the longest it waits).</summary>
     internal bool HeldForReorder { get; set; }
 
+    /// <summary>The datagram held back for reordering that leaves right after this one, or null.</summary>
+    internal HeldDatagram? Behind { get; init; }
+
     /// <summary>Set once it has left, or was given up.</summary>
     internal bool Done { get; set; }
 

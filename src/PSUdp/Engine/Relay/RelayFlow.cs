@@ -51,16 +51,16 @@ internal sealed class RelayFlow : IDisposable
 
     internal void Released() => Interlocked.Decrement(ref inFlight);
 
-    /// <summary>The datagram waiting behind the next one of this flow in <paramref name="direction"/>, or null.</summary>
-    internal HeldDatagram? HeldBack(RelayDirection direction) =>
-        Volatile.Read(ref direction == RelayDirection.ToTarget ? ref heldToTarget : ref heldToClient);
-
     internal void HoldBack(RelayDirection direction, HeldDatagram held) =>
         Volatile.Write(ref direction == RelayDirection.ToTarget ? ref heldToTarget : ref heldToClient, held);
 
     /// <summary>Takes the datagram held back in <paramref name="direction"/>, leaving none.</summary>
     internal HeldDatagram? TakeHeldBack(RelayDirection direction) =>
         Interlocked.Exchange(ref direction == RelayDirection.ToTarget ? ref heldToTarget : ref heldToClient, null);
+
+    /// <summary>Takes <paramref name="held"/> if it is still the one held back; false when the next datagram took it first.</summary>
+    internal bool TakeHeldBack(RelayDirection direction, HeldDatagram held) =>
+        ReferenceEquals(Interlocked.CompareExchange(ref direction == RelayDirection.ToTarget ? ref heldToTarget : ref heldToClient, null, held), held);
 
     public void Dispose()
     {

@@ -77,7 +77,7 @@ internal sealed class RelayLine
     internal int Held => Volatile.Read(ref held);
 
     /// <summary>Decides the fate of a datagram of <paramref name="length"/> bytes that arrived at <paramref name="now"/> (Stopwatch ticks).</summary>
-    internal RelayDecision Decide(int length, long now, bool reorderSlotFree)
+    internal RelayDecision Decide(int length, long now)
     {
         lock (this)
         {
@@ -136,7 +136,7 @@ internal sealed class RelayLine
                 action |= RelayAction.Delayed;
             }
 
-            bool reorder = reorderSlotFree && reorderDraw * 100 < i.ReorderPercent;
+            bool reorder = reorderDraw * 100 < i.ReorderPercent;
             held += copies;
             heldBytes += (long)length * copies;
             Count(action, duplicate);

@@ -233,17 +233,21 @@ internal sealed class UdpRelay : IDisposable
             shutDown = true;
             accepting = false;
             stopping = true;
-            foreach (HeldDatagram held in clock.Stop().Where(h => !h.Done))
+            foreach (HeldDatagram left in clock.Stop())
             {
-                held.Done = true;
-                for (int i = 0; i < held.Copies; i++)
+                // A datagram held back behind another is given up with it.
+                for (HeldDatagram? held = left; held is { Done: false }; held = held.Behind)
                 {
-                    held.Line.Released(held.Payload.Length);
-                    held.Line.Discarded();
-                }
+                    held.Done = true;
+                    for (int i = 0; i < held.Copies; i++)
+                    {
+                        held.Line.Released(held.Payload.Length);
+                        held.Line.Discarded();
+                    }
 
-                held.Flow.Released();
-                Record(held.Record, held.Line.Direction, held.Action | RelayAction.Discarded, TimeSpan.Zero, held.Flow);
+                    held.Flow.Released();
+                    Record(held.Record, held.Line.Direction, held.Action | RelayAction.Discarded, TimeSpan.Zero, held.Flow);
+                }
             }
 
             listen.Dispose();
@@ -450,7 +454,7 @@ internal sealed class UdpRelay : IDisposable
     // Decides, then sends at once or hands the datagram to the clock.
     private void Relay(RelayFlow flow, RelayLine line, byte[] buffer, int offset, int length, UdpDatagram? record, long now)
     {
-        RelayDecision decision = line.Decide(length, now, line.Holds && flow.HeldBack(line.Direction) is null);
+        RelayDecision decision = line.Decide(length, now);
         if (decision.Dropped)
         {
             Record(record, line.Direction, decision.Action, TimeSpan.Zero, flow);
@@ -481,6 +485,9 @@ internal sealed class UdpRelay : IDisposable
         var held = new HeldDatagram(flow, line, payload, (decision.Action & RelayAction.Duplicated) != 0 ? 2 : 1, decision.Action, now, record)
         {
             Due = decision.Departure,
+
+            // The datagram held back for reordering leaves right behind this one, the next of its flow.
+            Behind = flow.TakeHeldBack(line.Direction),
         };
         if (decision.HoldForReorder)
         {
@@ -493,32 +500,17 @@ internal sealed class UdpRelay : IDisposable
         clock.Add(held);
     }
 
-    // The clock's thread: a held datagram is due. One that left behind the next of its flow is
-    // already done; the one waiting behind this one leaves right after it.
+    // The clock's thread: a held datagram is due. One held back for reordering that is due has
+    // waited the longest hold with no next datagram of its flow: it leaves in order after all,
+    // unless the next one took it meanwhile (it then leaves behind that one).
     private void Fire(HeldDatagram held)
     {
-        if (held.Done)
+        if (held.Done || (held.HeldForReorder && !held.Flow.TakeHeldBack(held.Line.Direction, held)))
         {
-            return;
-        }
-
-        if (held.HeldForReorder)
-        {
-            // Nothing of its flow came within the longest hold: it leaves in order after all.
-            if (ReferenceEquals(held.Flow.HeldBack(held.Line.Direction), held))
-            {
-                held.Flow.TakeHeldBack(held.Line.Direction);
-            }
-
-            Leave(held, reordered: false);
             return;
         }
 
         Leave(held, reordered: false);
-        if (held.Flow.TakeHeldBack(held.Line.Direction) is { Done: false } behind)
-        {
-            Leave(behind, reordered: true);
-        }
     }
 
     private void Leave(HeldDatagram held, bool reordered)
@@ -543,6 +535,10 @@ internal sealed class UdpRelay : IDisposable
         held.Flow.Released();
         long heldTicks = Stopwatch.GetTimestamp() - held.Arrived;
         Record(held.Record, held.Line.Direction, action, TimeSpan.FromTicks(heldTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency), held.Flow);
+        if (held.Behind is { Done: false } behind)
+        {
+            Leave(behind, reordered: true);
+        }
     }
 
     // One copy out: the client's datagram on its flow's connected socket, an answer from the relay's port to the client.
