@@ -376,6 +376,26 @@ Describe 'Start-UdpRelay between clients and the target' {
         }
     }
 
+    It 'the example in about_PSUdp runs, and its round trips are the relay''s books' {
+        $about = Get-Content -Raw "$PSScriptRoot/../../docs/en-US/about_PSUdp.md"
+        $section = ($about -split '(?m)^## ')[1..99] | Where-Object { $_ -like 'IMPAIRING THE NETWORK*' }
+        $code = [regex]::Match($section, '(?s)```powershell\r?\n(.*?)```').Groups[1].Value
+        $code | Should -Match 'Start-UdpRelay'
+        $code = $code -replace '\| Format-Table Direction, Received, Forwarded, Lost', ''
+        $out = @(& ([scriptblock]::Create($code)))
+        $line = $out | Where-Object { $_ -is [string] }
+        $line | Should -Match '^\d+ of 20 round trips came back$'
+        $back = [int] ($line -split ' ')[0]
+        $summaries = @($out | Where-Object { $_ -is [PSUdp.UdpRelaySummary] })
+        $summaries.Direction | Should -Be 'ToTarget', 'ToClient'
+        # Every try is one request and, if it arrived, one answer: the answers that came back are
+        # the target's answers the relay forwarded.
+        $summaries[0].Received | Should -Be 20
+        $summaries[1].Received | Should -Be $summaries[0].Forwarded
+        $back | Should -Be $summaries[1].Forwarded
+        $back | Should -BeLessThan 20 -Because '30 % loss each way loses about half of the round trips'
+    }
+
     It 'the help''s Pester example "my client retries through 20 % loss" passes' {
         Import-Module "$PSScriptRoot/../../tools/MarkdownHelp.psm1" -Force
         $page = Read-MarkdownHelp -Path "$PSScriptRoot/../../docs/en-US/Start-UdpRelay.md"
