@@ -36,6 +36,14 @@ BeforeAll {
             Test-UdpConnection -ComputerName 127.0.0.1 -Port (Get-ClosedUdpPort) -Traceroute -MaxHops 2 -TimeoutSeconds 1
         )
     }
+    # A relay in front of the echo, one round trip and one datagram lost on purpose, each with what was done to it.
+    $relay = Start-UdpRelay -Port 0 -ComputerName 127.0.0.1 -RemotePort $echo.LocalPort -LossPercent 50 -Direction ToTarget -Seed 1 -PassThru -AsJob
+    1..4 | ForEach-Object { Send-UdpDatagram 127.0.0.1 $relay.LocalPort "relayed $_" -WaitForReply -TimeoutSeconds 0.3 -ErrorAction Ignore }
+    $relay | Stop-Job
+    $relayed = @(Receive-Job $relay)
+    $relay | Remove-Job -Force
+    $Samples['PSUdp.UdpDatagram#Relayed'] = @($relayed | Where-Object { $_.PSObject.TypeNames[0] -eq 'PSUdp.UdpDatagram#Relayed' })
+    $Samples['PSUdp.UdpRelaySummary'] = @($relayed | Where-Object { $_ -is [PSUdp.UdpRelaySummary] })
     $echo | Remove-Job -Force
     $sink.Dispose()
 
