@@ -41,6 +41,11 @@
                 (built from git into output/bench/), which read no arrival facts.
       Capture   the flood into Receive-UdpDatagram | Export-UdpDatagram against tcpdump -w of the
                 same traffic; then Import-UdpDatagram of the file into Measure-Object.
+      Relay     Start-UdpRelay without impairment against socat UDP4-LISTEN:R,fork,reuseaddr
+                UDP4:127.0.0.1:T: the C# flood through each into a C# receiver (forwarded datagrams
+                per second, first to last arrival), and N round trips of the C# echo client through
+                each to the C# echo server, beside the same round trips without a relay (what each
+                relay adds to the mean, the median and the 99th percentile).
     The echo flood also runs a C# echo server that batches (recvmmsg in, sendmmsg out). A case
     whose cmdlet or parameter this build of PSUdp lacks shows one row marked "not available".
 
@@ -83,8 +88,8 @@ param(
     [ValidateRange(1, 20)]
     [int] $Repeat,
 
-    # Receive, Echo, Send, Startup, Memory, Load, Multicast, Probe, Facts, Capture; from a shell also as one comma-separated word.
-    [string[]] $Scenario = @('Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture'),
+    # Receive, Echo, Send, Startup, Memory, Load, Multicast, Probe, Facts, Capture, Relay; from a shell also as one comma-separated word.
+    [string[]] $Scenario = @('Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture', 'Relay'),
 
     [string] $Baseline = 'ee33c90',
 
@@ -101,17 +106,17 @@ Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
 Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PSUdpTestUtilities.psm1')   # Get-PwshCommand
 
 $Scenario = @($Scenario -split ',' | ForEach-Object Trim | Where-Object { $_ })
-$known = 'Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture'
+$known = 'Receive', 'Echo', 'Send', 'Startup', 'Memory', 'Load', 'Multicast', 'Probe', 'Facts', 'Capture', 'Relay'
 $unknown = @($Scenario | Where-Object { $_ -notin $known })
 if ($unknown) { throw "Unknown scenario '$($unknown -join "', '")'. Choose from $($known -join ', ')." }
 if (-not $IsLinux) { throw 'The benchmark reads /proc/net and uses taskset: it runs on Linux only.' }
 
 $Root = Split-Path $PSScriptRoot
 $Counts = if ($Quick) {
-    @{ Receive = 50000; Echo = 2000; EchoFlood = 20000; Send = 50000; SendUdpClient = 5000; Startup = 3; Memory = 50000; Load = 200000; PacedSeconds = 2; Multicast = 50000; Ports = 1000; ProbeSeries = 2000; Capture = 50000; Facts = 50000 }
+    @{ Receive = 50000; Echo = 2000; EchoFlood = 20000; Send = 50000; SendUdpClient = 5000; Startup = 3; Memory = 50000; Load = 200000; PacedSeconds = 2; Multicast = 50000; Ports = 1000; ProbeSeries = 2000; Capture = 50000; Facts = 50000; RelayFlood = 50000; RelayEcho = 2000 }
 }
 else {
-    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 10; Memory = 1000000; Load = 2000000; PacedSeconds = 10; Multicast = 1000000; Ports = 1000; ProbeSeries = 10000; Capture = 1000000; Facts = 1000000 }
+    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 10; Memory = 1000000; Load = 2000000; PacedSeconds = 10; Multicast = 1000000; Ports = 1000; ProbeSeries = 10000; Capture = 1000000; Facts = 1000000; RelayFlood = 1000000; RelayEcho = 20000 }
 }
 if (-not $Repeat) { $Repeat = if ($Quick) { 1 } else { 3 } }
 
@@ -243,6 +248,11 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
     if ($Scenario -contains 'Capture') {
         Write-Host ("[{0}/{1}] Capture: {2:N0} datagrams to a file and back" -f $rep, $Repeat, $Counts.Capture)
         foreach ($run in Invoke-CaptureRun -Count $Counts.Capture) { $runs.Add($run) }
+    }
+    if ($Scenario -contains 'Relay') {
+        Write-Host ("[{0}/{1}] Relay: a flood of {2:N0} through it, and {3:N0} round trips" -f $rep, $Repeat, $Counts.RelayFlood, $Counts.RelayEcho)
+        foreach ($run in Invoke-RelayFloodRun -Count $Counts.RelayFlood) { $runs.Add($run) }
+        foreach ($run in Invoke-RelayLatencyRun -Count $Counts.RelayEcho) { $runs.Add($run) }
     }
     if ($Scenario -contains 'Memory') {
         Write-Host ("[{0}/{1}] Memory: flood into a consumer that sleeps 1 ms per object (drains up to 131,072 queued objects)" -f $rep, $Repeat)

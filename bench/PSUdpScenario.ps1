@@ -24,6 +24,8 @@
       ProbeSeries    Test-UdpConnection -ComputerName 127.0.0.1 -Port P -Probe Echo -Count N -IntervalSeconds 0.001
       Export         Receive-UdpDatagram -Count N | Export-UdpDatagram -Path <-OutFile>
       Import         Import-UdpDatagram -Path <-OutFile> | Measure-Object
+      Relay          Start-UdpRelay -Port P -ComputerName 127.0.0.1 -RemotePort <-RemotePort> [-Count N]
+                     with no impairment: a plain relay; delivered is what it forwarded both ways
       FloorWrite     PowerShell's own floor for the listeners: a compiled cmdlet (Add-Type) that writes
                      N new objects into Measure-Object, in this fresh process (so cold, as a listener is)
       FloorBind      PowerShell's own floor for Send: N strings piped into a compiled cmdlet with one
@@ -32,7 +34,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind', 'Load', 'Multicast', 'ProbeSweep', 'ProbeSeries', 'Export', 'Import')]
+    [ValidateSet('Receive', 'Echo', 'Send', 'SendUdpClient', 'Memory', 'FloorWrite', 'FloorBind', 'Load', 'Multicast', 'ProbeSweep', 'ProbeSeries', 'Export', 'Import', 'Relay')]
     [string] $Scenario,
 
     [Parameter(Mandatory)]
@@ -66,7 +68,11 @@ param(
     [string] $Ports = '',
 
     # ProbeSweep, Export, Import: the file written or read.
-    [string] $OutFile = ''
+    [string] $OutFile = '',
+
+    # Relay: the target's port (on 127.0.0.1).
+    [ValidateRange(0, 65535)]
+    [int] $RemotePort = 0
 )
 
 $ErrorActionPreference = 'Stop'
@@ -228,6 +234,12 @@ switch ($Scenario) {
     'Import' {
         Restart-Clock
         $delivered = (Import-UdpDatagram -Path $OutFile | Measure-Object).Count
+    }
+    'Relay' {
+        # -Count counts what arrives from both sides; a flood's relay is ended by the harness.
+        $summaries = @(Start-UdpRelay -Port $Port -ComputerName 127.0.0.1 -RemotePort $RemotePort -Count $Count -TimeoutSeconds $TimeoutSeconds)
+        $delivered = ($summaries | Measure-Object -Property Forwarded -Sum).Sum
+        $extra.received = ($summaries | Measure-Object -Property Received -Sum).Sum
     }
     'Memory' {
         $receive = @{ Port = $Port; TimeoutSeconds = $TimeoutSeconds; WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' }

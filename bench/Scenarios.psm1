@@ -10,6 +10,9 @@
 #>
 Set-StrictMode -Version Latest
 
+# The receive buffer of the relay flood's C# receiver, so that the relay, not the receiver, is what is measured.
+$script:RelayBuffer = 4194304
+
 # What the built module offers: cmdlet name -> parameter names, read once in a child pwsh.
 $script:Surface = $null
 
@@ -419,6 +422,110 @@ function Invoke-FactsRun {
 }
 
 # ---------------------------------------------------------------------------------------------
+# A plain relay: Start-UdpRelay without impairment against socat
+# ---------------------------------------------------------------------------------------------
+
+# The relays in the order they run: none (the path without a relay, for the added latency),
+# socat (the reference: a child per client, connected to the target), and Start-UdpRelay.
+function Get-RelayContender {
+    [pscustomobject]@{ Name = 'no relay (the path itself)'; Kind = 'none' }
+    if ((Get-BenchConfig).Socat) { [pscustomobject]@{ Name = 'socat UDP4-LISTEN:R,fork,reuseaddr UDP4:127.0.0.1:T'; Kind = 'socat'; IsReference = $true } }
+    [pscustomobject]@{ Name = 'Start-UdpRelay -Port R -ComputerName 127.0.0.1 -RemotePort T'; Kind = 'psudp'; Target = $true }
+}
+
+# Starts a relay from a port of its own to the target port and waits until it has bound; $null
+# for the path without a relay. A PSUdp relay with -Count ends itself; socat ends after 5 s idle
+# or is ended by the harness.
+function Start-Relay {
+    param($Contender, [int] $Port, [int] $Target, [long] $Count, [double] $TimeoutSeconds)
+    $config = Get-BenchConfig
+    $command = switch ($Contender.Kind) {
+        'none' { return $null }
+        'socat' { @($config.Socat, '-T', '5', "UDP4-LISTEN:$Port,bind=127.0.0.1,fork,reuseaddr", "UDP4:127.0.0.1:$Target") }
+        'psudp' { Get-PSUdpCommand -Scenario Relay -Port $Port -Count ([Math]::Min($Count, 100000000)) -TimeoutSeconds $TimeoutSeconds -Extra @('-RemotePort', $Target) }
+    }
+    $relay = Start-BenchProcess $command
+    Wait-UdpPort $Port $relay
+    $relay
+}
+
+# Throughput: the C# flood (one client, unpaced) into the relay, which forwards to a C# receiver
+# with a 4 MiB buffer until it has N. The figure is what the receiver took per second between its
+# first and its last datagram, so neither relay's start (PowerShell's, socat's fork) counts; the
+# flood is then ended by the harness, and so is the relay.
+function Invoke-RelayFloodRun {
+    param([int] $Count)
+    $config = Get-BenchConfig
+    foreach ($contender in Get-RelayContender) {
+        $case = '64 B, one client flooding'
+        if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Start-UdpRelay')) { New-NotAvailableRun 'Relay' $case $contender.Name 'this PSUdp has no Start-UdpRelay'; continue }
+        Write-Host "  Relay flood: $($contender.Name)"
+        $run = New-Run -Section 'Relay' -Case $case -Contender $contender -Unit 'dg/s'
+        $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 20000))
+        $target = Get-ClosedUdpPort
+        $receiver = Start-BenchProcess (@($config.Reference) + @('receive', '--port', $target, '--count', $Count, '--rcvbuf', $script:RelayBuffer, '--timeout', $timeout))
+        Wait-UdpPort $target $receiver
+        $port = if ($contender.Kind -eq 'none') { $target } else { Get-ClosedUdpPort }
+        $before = Get-UdpCounter
+        $relay = Start-Relay $contender $port $target 1e8 ($timeout + 30)
+        $flood = Start-BenchProcess (Get-FloodCommand -Port $port -Count (100 * [long]$Count) -TimeoutSeconds $timeout)
+        $received = Complete-BenchProcess $receiver ($timeout + 30)
+        $null = Complete-BenchProcess $flood 0 -Kill
+        if ($relay) { $null = Complete-BenchProcess $relay 0 -Kill }
+        $after = Get-UdpCounter
+        $run.Problem = $received.Problem
+        if ($received.Result) {
+            $run.Delivered = $received.Result.received
+            $run.Value = ($received.Result.received - 1) / [Math]::Max($received.Result.end - $received.Result.first, 1e-6)
+            # The flood outruns any relay: these are the relay's own socket overflowing, and the receiver's.
+            $run.DroppedByKernel = $after.RcvbufErrors - $before.RcvbufErrors
+        }
+        $run
+    }
+}
+
+# Latency: N round trips of 64 B, one outstanding, from the C# echo client through the relay to the
+# C# echo server, and the same without a relay in the same repetition. The figure is the mean round
+# trip; the detail gives the median, the 99th percentile and what the relay added to the mean.
+function Invoke-RelayLatencyRun {
+    param([int] $Count)
+    $config = Get-BenchConfig
+    $direct = $null
+    foreach ($contender in Get-RelayContender) {
+        $case = '64 B round trips through the relay'
+        if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Start-UdpRelay')) { New-NotAvailableRun 'Relay latency' $case $contender.Name 'this PSUdp has no Start-UdpRelay'; continue }
+        Write-Host "  Relay latency: $($contender.Name)"
+        $run = New-Run -Section 'Relay latency' -Case $case -Contender $contender -Unit 'us'
+        $timeout = [Math]::Min(600, [Math]::Max(20, $Count / 1000))
+        $target = Get-ClosedUdpPort
+        $server = Start-BenchProcess (@($config.Reference) + @('echo-server', '--port', $target, '--count', $Count, '--timeout', $timeout))
+        Wait-UdpPort $target $server
+        $port = if ($contender.Kind -eq 'none') { $target } else { Get-ClosedUdpPort }
+        $relay = Start-Relay $contender $port $target (2 * [long]$Count) ($timeout + 30)
+        $client = Complete-BenchProcess (Start-BenchProcess (@($config.Reference) + @('echo-client', '--port', $port, '--count', $Count, '--size', 64, '--timeout', $timeout))) ($timeout + 30)
+        $null = Complete-BenchProcess $server 30
+        $relayed = if ($relay) { Complete-BenchProcess $relay 30 -Kill:($contender.Kind -eq 'socat') }
+        $run.Problem = @($client.Problem, $(if ($relayed -and $contender.Kind -eq 'psudp') { $relayed.Problem }) | Where-Object { $_ }) -join '; '
+        if ($client.Result -and $client.Result.roundTrips) {
+            $run.Value = 1e6 * $client.Result.seconds / $client.Result.roundTrips
+            $run.Delivered = $client.Result.roundTrips
+            $run.Lost = $client.Result.lost
+            $run.Loss = $client.Result.lost / [Math]::Max($Count, 1)
+            $run.Extra['p50 us'] = $client.Result.p50Microseconds
+            $run.Extra['p99 us'] = $client.Result.p99Microseconds
+            if ($contender.Kind -eq 'none') { $direct = $run }
+            elseif ($direct -and $null -ne $direct.Value) {
+                $run.Extra['added mean us'] = $run.Value - $direct.Value
+                $run.Extra['added p50 us'] = $run.Extra['p50 us'] - $direct.Extra['p50 us']
+                $run.Extra['added p99 us'] = $run.Extra['p99 us'] - $direct.Extra['p99 us']
+            }
+        }
+        if ($relayed -and $relayed.Result) { Set-CostFigure $run $relayed.Result ([double]$relayed.Result.delivered) }
+        $run
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------------------------
 
@@ -483,6 +590,27 @@ function Get-GrownTarget {
         $figure = if (Missing $import) { Why $import } else { '{0:N0} datagrams/s' -f $import.Median }
         New-BenchmarkTarget -Name 'Import-UdpDatagram into Measure-Object' -Figure $figure -Goal '>= 500,000 datagrams/s' -Met (-not (Missing $import) -and $import.Median -ge 500000) -Row $import
     }
+    $relay = Find 'Relay' $null 'Start-UdpRelay*'
+    if ($relay) {
+        $socat = Find 'Relay' $null 'socat*'
+        $path = Find 'Relay' $null 'no relay*'
+        $figure = if (Missing $relay) { Why $relay } else { '{0:0.00}x socat ({1:N0} against {2:N0} forwarded dg/s; the receiver alone takes {3:N0})' -f $relay.Ratio, $relay.Median, $(if ($socat) { $socat.Median }), $(if ($path) { $path.Median }) }
+        New-BenchmarkTarget -Name 'Start-UdpRelay without impairment: throughput' -Figure $figure -Goal '>= 1.0x socat UDP4-LISTEN,fork' -Met (-not (Missing $relay) -and $null -ne $relay.Ratio -and $relay.Ratio -ge 1.0) -Row $relay
+    }
+    $relayLatency = Find 'Relay latency' $null 'Start-UdpRelay*'
+    if ($relayLatency) {
+        $socat = Find 'Relay latency' $null 'socat*'
+        $path = Find 'Relay latency' $null 'no relay*'
+        $added = { param($row, $name) if ($row -and $row.Extra.Contains($name)) { $row.Extra[$name] } }
+        $mine = & $added $relayLatency 'added mean us'
+        $theirs = & $added $socat 'added mean us'
+        $figure = if (Missing $relayLatency) { Why $relayLatency } else {
+            'adds {0:N1} us to the mean round trip, socat {1:N1} us (means {2:N1} / {3:N1} / {4:N1} us without a relay / socat / PSUdp; medians add {5:N1} / {6:N1} us, 99th percentiles {7:N1} / {8:N1} us)' -f $mine, $theirs,
+                $(if ($path) { $path.Median }), $(if ($socat) { $socat.Median }), $relayLatency.Median,
+                (& $added $socat 'added p50 us'), (& $added $relayLatency 'added p50 us'), (& $added $socat 'added p99 us'), (& $added $relayLatency 'added p99 us')
+        }
+        New-BenchmarkTarget -Name 'Start-UdpRelay without impairment: added latency' -Figure $figure -Goal 'no more added latency than socat' -Met (-not (Missing $relayLatency) -and $null -ne $mine -and $null -ne $theirs -and $mine -le $theirs) -Row $relayLatency
+    }
     $alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp'
     $wall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
     $floorWall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'
@@ -494,4 +622,4 @@ function Get-GrownTarget {
 }
 
 Export-ModuleMember -Function Get-PSUdpSurface, Test-PSUdpSurface, New-NotAvailableRun, Invoke-LoadRun, Invoke-PacedLoadRun,
-    Invoke-MulticastRun, Invoke-ProbeSweepRun, Invoke-ProbeSeriesRun, Invoke-CaptureRun, Initialize-Baseline, Invoke-FactsRun, Get-GrownTarget
+    Invoke-MulticastRun, Invoke-ProbeSweepRun, Invoke-ProbeSeriesRun, Invoke-CaptureRun, Invoke-RelayFloodRun, Invoke-RelayLatencyRun, Initialize-Baseline, Invoke-FactsRun, Get-GrownTarget

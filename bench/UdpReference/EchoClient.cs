@@ -5,7 +5,11 @@ using System.Net.Sockets;
 
 namespace UdpReference;
 
-/// <summary>The echo client: N round trips, one datagram outstanding at a time, over a connected socket.</summary>
+/// <summary>
+/// The echo client: N round trips, one datagram outstanding at a time, over a connected socket.
+/// Each answered round trip is timed (the clock read right before the send and right after the
+/// receive), so the result also gives the median and the 99th percentile in microseconds.
+/// </summary>
 internal static class EchoClient
 {
     internal static int Run(IPAddress host, Arguments options)
@@ -21,6 +25,7 @@ internal static class EchoClient
         payload.AsSpan().Fill((byte)'x');
         byte[] reply = new byte[65536];
 
+        long[] times = new long[Math.Min(count, 10_000_000)];
         long done = 0;
         long lost = 0;
         long refused = 0;
@@ -31,8 +36,11 @@ internal static class EchoClient
         {
             try
             {
+                long sent = Stopwatch.GetTimestamp();
                 socket.Send(payload);
                 socket.Receive(reply);
+                long answered = Stopwatch.GetTimestamp();
+                if (done < times.Length) { times[done] = answered - sent; }
                 done++;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
@@ -48,9 +56,16 @@ internal static class EchoClient
         }
 
         double seconds = (Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency;
+        Span<long> timed = times.AsSpan(0, (int)Math.Min(done, times.Length));
+        timed.Sort();
         run.Report("echo-client",
             ("roundTrips", done), ("lost", lost), ("refused", refused), ("start", start), ("end", Clock.Now()),
-            ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)));
+            ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)),
+            ("p50Microseconds", Percentile(timed, 0.50)), ("p99Microseconds", Percentile(timed, 0.99)));
         return 0;
     }
+
+    /// <summary>The nearest-rank percentile of sorted Stopwatch ticks, in microseconds (0 when none).</summary>
+    private static double Percentile(ReadOnlySpan<long> sorted, double fraction) =>
+        sorted.IsEmpty ? 0 : sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)] * 1e6 / Stopwatch.Frequency;
 }
