@@ -641,6 +641,6 @@ function ConvertTo-BenchmarkMarkdown {
 function Get-BenchConfig { $script:Config }
 
 Export-ModuleMember -Function Initialize-Benchmark, Get-BenchConfig, Start-BenchProcess, Complete-BenchProcess, Wait-UdpPort,
-    Get-UdpCounter, New-Run, Get-PSUdpCommand, Get-FloodCommand, Set-CostFigure, Get-Median, Get-ReceiveContender, Invoke-ReceiveRun,
+    Get-UdpCounter, New-Run, Get-PSUdpCommand, Get-Rotation, Get-FloodCommand, Set-CostFigure, Get-Median, Get-ReceiveContender, Invoke-ReceiveRun,
     Get-EchoServer, Invoke-EchoRun, Invoke-EchoFloodRun, Get-SendContender, Invoke-SendRun, Invoke-FloorRun, Invoke-StartupRun,
     Invoke-MemoryRun, Get-BenchmarkSummary, New-BenchmarkTarget, Get-BenchmarkTarget, Format-Figure, ConvertTo-BenchmarkMarkdown

@@ -251,8 +251,8 @@ for ($rep = 1; $rep -le $Repeat; $rep++) {
     }
     if ($Scenario -contains 'Relay') {
         Write-Host ("[{0}/{1}] Relay: a flood of {2:N0} through it, and {3:N0} round trips" -f $rep, $Repeat, $Counts.RelayFlood, $Counts.RelayEcho)
-        foreach ($run in Invoke-RelayFloodRun -Count $Counts.RelayFlood) { $runs.Add($run) }
-        foreach ($run in Invoke-RelayLatencyRun -Count $Counts.RelayEcho) { $runs.Add($run) }
+        foreach ($run in Invoke-RelayFloodRun -Count $Counts.RelayFlood -Round $rep) { $runs.Add($run) }
+        foreach ($run in Invoke-RelayLatencyRun -Count $Counts.RelayEcho -Round $rep) { $runs.Add($run) }
     }
     if ($Scenario -contains 'Memory') {
         Write-Host ("[{0}/{1}] Memory: flood into a consumer that sleeps 1 ms per object (drains up to 131,072 queued objects)" -f $rep, $Repeat)

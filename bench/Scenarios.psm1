@@ -452,11 +452,12 @@ function Start-Relay {
 # Throughput: the C# flood (one client, unpaced) into the relay, which forwards to a C# receiver
 # with a 4 MiB buffer until it has N. The figure is what the receiver took per second between its
 # first and its last datagram, so neither relay's start (PowerShell's, socat's fork) counts; the
-# flood is then ended by the harness, and so is the relay.
+# flood is then ended by the harness, and so is the relay. The order turns with each repetition.
 function Invoke-RelayFloodRun {
-    param([int] $Count)
+    param([int] $Count, [int] $Round = 1)
     $config = Get-BenchConfig
-    foreach ($contender in Get-RelayContender) {
+    $contenders = @(Get-RelayContender)
+    foreach ($contender in Get-Rotation $contenders $Round) {
         $case = '64 B, one client flooding'
         if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Start-UdpRelay')) { New-NotAvailableRun 'Relay' $case $contender.Name 'this PSUdp has no Start-UdpRelay'; continue }
         Write-Host "  Relay flood: $($contender.Name)"
@@ -485,13 +486,14 @@ function Invoke-RelayFloodRun {
 }
 
 # Latency: N round trips of 64 B, one outstanding, from the C# echo client through the relay to the
-# C# echo server, and the same without a relay in the same repetition. The figure is the mean round
-# trip; the detail gives the median, the 99th percentile and what the relay added to the mean.
+# C# echo server, and the same without a relay, in an order that turns with each repetition (what
+# runs first on a machine that has just been idle pays for waking it). The figure is the mean round
+# trip, the detail its median and 99th percentile; the targets take what a relay adds from these.
 function Invoke-RelayLatencyRun {
-    param([int] $Count)
+    param([int] $Count, [int] $Round = 1)
     $config = Get-BenchConfig
-    $direct = $null
-    foreach ($contender in Get-RelayContender) {
+    $contenders = @(Get-RelayContender)
+    foreach ($contender in Get-Rotation $contenders $Round) {
         $case = '64 B round trips through the relay'
         if ($contender.Kind -eq 'psudp' -and -not (Test-PSUdpSurface 'Start-UdpRelay')) { New-NotAvailableRun 'Relay latency' $case $contender.Name 'this PSUdp has no Start-UdpRelay'; continue }
         Write-Host "  Relay latency: $($contender.Name)"
@@ -513,12 +515,6 @@ function Invoke-RelayLatencyRun {
             $run.Loss = $client.Result.lost / [Math]::Max($Count, 1)
             $run.Extra['p50 us'] = $client.Result.p50Microseconds
             $run.Extra['p99 us'] = $client.Result.p99Microseconds
-            if ($contender.Kind -eq 'none') { $direct = $run }
-            elseif ($direct -and $null -ne $direct.Value) {
-                $run.Extra['added mean us'] = $run.Value - $direct.Value
-                $run.Extra['added p50 us'] = $run.Extra['p50 us'] - $direct.Extra['p50 us']
-                $run.Extra['added p99 us'] = $run.Extra['p99 us'] - $direct.Extra['p99 us']
-            }
         }
         if ($relayed -and $relayed.Result) { Set-CostFigure $run $relayed.Result ([double]$relayed.Result.delivered) }
         $run
@@ -601,15 +597,20 @@ function Get-GrownTarget {
     if ($relayLatency) {
         $socat = Find 'Relay latency' $null 'socat*'
         $path = Find 'Relay latency' $null 'no relay*'
-        $added = { param($row, $name) if ($row -and $row.Extra.Contains($name)) { $row.Extra[$name] } }
-        $mine = & $added $relayLatency 'added mean us'
-        $theirs = & $added $socat 'added mean us'
-        $figure = if (Missing $relayLatency) { Why $relayLatency } else {
-            'adds {0:N1} us to the mean round trip, socat {1:N1} us (means {2:N1} / {3:N1} / {4:N1} us without a relay / socat / PSUdp; medians add {5:N1} / {6:N1} us, 99th percentiles {7:N1} / {8:N1} us)' -f $mine, $theirs,
-                $(if ($path) { $path.Median }), $(if ($socat) { $socat.Median }), $relayLatency.Median,
-                (& $added $socat 'added p50 us'), (& $added $relayLatency 'added p50 us'), (& $added $socat 'added p99 us'), (& $added $relayLatency 'added p99 us')
+        # What a relay adds: its figure less the path's, medians of the repetitions.
+        $added = {
+            param($row, $name)
+            if (-not $row -or -not $path -or (Missing $row) -or (Missing $path)) { return $null }
+            if ($name) { $row.Extra[$name] - $path.Extra[$name] } else { $row.Median - $path.Median }
         }
-        New-BenchmarkTarget -Name 'Start-UdpRelay without impairment: added latency' -Figure $figure -Goal 'no more added latency than socat' -Met (-not (Missing $relayLatency) -and $null -ne $mine -and $null -ne $theirs -and $mine -le $theirs) -Row $relayLatency
+        $mine = & $added $relayLatency
+        $theirs = & $added $socat
+        $figure = if (Missing $relayLatency) { Why $relayLatency } else {
+            'adds {0:N1} us to the mean round trip, socat {1:N1} us (means {2:N1} / {3:N1} / {4:N1} us without a relay / socat / PSUdp); to the median {5:N1} / {6:N1} us, to the 99th percentile {7:N1} / {8:N1} us (socat / PSUdp)' -f $mine, $theirs,
+                $(if ($path) { $path.Median }), $(if ($socat) { $socat.Median }), $relayLatency.Median,
+                (& $added $socat 'p50 us'), (& $added $relayLatency 'p50 us'), (& $added $socat 'p99 us'), (& $added $relayLatency 'p99 us')
+        }
+        New-BenchmarkTarget -Name 'Start-UdpRelay without impairment: added latency' -Figure $figure -Goal 'no more added latency than socat (mean round trip)' -Met (-not (Missing $relayLatency) -and $null -ne $mine -and $null -ne $theirs -and $mine -le $theirs) -Row $relayLatency
     }
     $alone = Find 'Start-up' 'the import alone, timed in the process' 'Import-Module PSUdp'
     $wall = Find 'Start-up' 'wall time' 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'
