@@ -555,9 +555,12 @@ function Invoke-TestProcess {
         [double] $TimeoutSeconds = 30
     )
     $p = Start-TestProcess -FilePath $FilePath -ArgumentList $ArgumentList -Namespace $Namespace
-    $timedOut = -not $p.WaitForExit([int] ($TimeoutSeconds * 1000))
+    # Read while it runs: a process that writes more than a pipe holds would otherwise never end.
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $output = @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds $TimeoutSeconds -WarningAction SilentlyContinue)
+    $timedOut = -not $p.WaitForExit([int] [Math]::Max(0, $TimeoutSeconds * 1000 - $clock.Elapsed.TotalMilliseconds))
     if ($timedOut) { try { $p.Kill($true) } catch { Write-Verbose "$_" }; $null = $p.WaitForExit(5000) }
-    $output = @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5)
+    $output += @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5)
     $errors = @(Receive-TestProcessOutput -Process $p -Wait -TimeoutSeconds 5 -Stream Error)
     $code = if ($p.WaitForExit(5000)) { $p.ExitCode } else { -1 }
     $global:LASTEXITCODE = $code

@@ -148,6 +148,11 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
     private void AddRoute(SocketOptions options, IPAddress destination, string via)
     {
         var sender = new DatagramSender(WithIPLevel(options), Encoding);
+        if (WaitForReply)
+        {
+            sender.TimeSends(); // round trips between the kernel's send and receive stamps
+        }
+
         routes.Add((sender, destination, via));
         WriteVerbose($"Using {via}: sending from {Addresses.Format(sender.LocalEndPoint)} to {destination}.");
     }
@@ -157,7 +162,7 @@ public sealed class SendUdpBroadcastCommand : UdpSendCmdlet
         // A broadcast waits for every host: without -Count, until the timeout.
         int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
         int got = 0;
-        foreach (UdpDatagram reply in sender.Replies.FromAnyAddress(most, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt))
+        foreach (UdpDatagram reply in sender.Replies.FromAnyAddress(most, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt, sender.LastSendNumber))
         {
             got++;
             WriteObject(reply);

@@ -103,6 +103,11 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
                 // A repeated send reads no replies; a socket connected to a group keeps one way out.
                 ConnectToTarget = (HasOneTarget && outlets.Count <= 1) || Repeats,
             };
+            if (WaitForReply)
+            {
+                sender.TimeSends(); // round trips between the kernel's send and receive stamps
+            }
+
             WriteVerbose($"Sending from {Addresses.Format(sender.LocalEndPoint)}.");
         }
         catch (UdpException e)
@@ -211,7 +216,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
         bool timedOut = false;
         try
         {
-            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses, sender.LastSentAt))
+            foreach (UdpDatagram reply in sender!.Replies.FromTarget(target, Count, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, fromOtherAddresses, sender.LastSentAt, sender.LastSendNumber))
             {
                 WriteObject(reply);
             }
@@ -236,7 +241,7 @@ public sealed partial class SendUdpDatagramCommand : UdpSendCmdlet
     {
         int most = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : int.MaxValue;
         var hosts = new HashSet<IPAddress>();
-        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt))
+        foreach (UdpDatagram reply in sender!.Replies.FromAnyAddress(int.MaxValue, TimeSpan.FromSeconds(TimeoutSeconds), StopToken, sender.LastSentAt, sender.LastSendNumber))
         {
             if (hosts.Add(reply.RemoteAddress))
             {

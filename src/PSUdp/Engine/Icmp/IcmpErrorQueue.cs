@@ -14,7 +14,9 @@ namespace PSUdp.Engine.Icmp;
 /// IPV6_RECVERR, which <see cref="LinuxSocketOptions.ReportIcmpErrors"/> switches on; no root
 /// needed). Each entry holds a struct sock_extended_err (errno, origin, ICMP type and code, info
 /// such as the MTU), the address that sent the ICMP message (SO_EE_OFFENDER) and, as the message's
-/// name, the original destination. Reading never blocks. Elsewhere <see cref="IsAvailable"/> is false
+/// name, the original destination. The same queue carries the kernel's transmit stamps of a socket
+/// that asked for them (<see cref="SendStamps"/>): reading hands those to it and goes on. Reading
+/// never blocks. Elsewhere <see cref="IsAvailable"/> is false
 /// and the caller knows only the error code a socket call returned (<see cref="FromSocketError"/>).
 /// </summary>
 internal static unsafe class IcmpErrorQueue
@@ -22,6 +24,8 @@ internal static unsafe class IcmpErrorQueue
     private const byte OriginLocal = 1;
     private const byte OriginIcmp = 2;
     private const byte OriginIcmp6 = 3;
+    private const byte OriginTimestamping = 4;
+    private const int ScmTimestamping = 37; // SO_TIMESTAMPING_OLD: struct scm_timestamping, three timespecs, the first the software stamp
     private const int ExtendedErrorLength = 16; // struct sock_extended_err
     private const int NameLength = 128;
     private const int ControlLength = 512;
@@ -31,8 +35,11 @@ internal static unsafe class IcmpErrorQueue
     /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
     internal static bool IsAvailable { get; } = Platform.Current.IcmpErrors == IcmpErrorPath.ErrorQueue && SafeHandleProperty is not null;
 
-    /// <summary>The oldest error waiting on the socket, or null when none is (or the system has no error queue).</summary>
-    internal static IcmpReport? TryRead(Socket socket)
+    /// <summary>
+    /// The oldest error waiting on the socket, or null when none is (or the system has no error
+    /// queue). Transmit stamps read on the way go to <paramref name="stamps"/> (or are dropped).
+    /// </summary>
+    internal static IcmpReport? TryRead(Socket socket, SendStamps? stamps = null)
     {
         if (!IsAvailable || SafeHandleProperty!.GetValue(socket) is not SafeHandle handle)
         {
@@ -42,38 +49,52 @@ internal static unsafe class IcmpErrorQueue
         byte[] name = new byte[NameLength];
         byte[] control = new byte[ControlLength];
         byte[] quoted = new byte[QuotedLength];
-        int got;
-        MessageHeader header;
-        fixed (byte* namePointer = name)
-        fixed (byte* controlPointer = control)
-        fixed (byte* quotedPointer = quoted)
+        while (true)
         {
-            var vector = new IoVector { Base = quotedPointer, Length = (UIntPtr)QuotedLength };
-            header = new MessageHeader
+            int got;
+            MessageHeader header;
+            fixed (byte* namePointer = name)
+            fixed (byte* controlPointer = control)
+            fixed (byte* quotedPointer = quoted)
             {
-                Name = namePointer,
-                NameLength = NameLength,
-                Vectors = &vector,
-                VectorCount = (UIntPtr)1,
-                Control = controlPointer,
-                ControlLength = (UIntPtr)ControlLength,
-            };
-            got = recvmsg(handle, &header, MsgErrQueue | MsgDontWait);
-        }
+                var vector = new IoVector { Base = quotedPointer, Length = (UIntPtr)QuotedLength };
+                header = new MessageHeader
+                {
+                    Name = namePointer,
+                    NameLength = NameLength,
+                    Vectors = &vector,
+                    VectorCount = (UIntPtr)1,
+                    Control = controlPointer,
+                    ControlLength = (UIntPtr)ControlLength,
+                };
+                got = recvmsg(handle, &header, MsgErrQueue | MsgDontWait);
+            }
 
-        if (got < 0)
-        {
-            return null; // EAGAIN: nothing queued
-        }
+            if (got < 0)
+            {
+                return null; // EAGAIN: nothing queued
+            }
 
-        return Parse(control, (int)header.ControlLength, name, (int)header.NameLength, quoted, Math.Min(got, QuotedLength));
+            IcmpReport? report = ParseEntry(control, (int)header.ControlLength, name, (int)header.NameLength, quoted, Math.Min(got, QuotedLength), out SendStamp? stamp);
+            if (stamp is { } sent)
+            {
+                if (sent.UtcTicks != 0)
+                {
+                    stamps?.Add(sent.Id, sent.UtcTicks);
+                }
+
+                continue;
+            }
+
+            return report;
+        }
     }
 
     /// <summary>Every error waiting on the socket, oldest first; reading them also clears the socket's pending error.</summary>
-    internal static List<IcmpReport> ReadAll(Socket socket, int max = 256)
+    internal static List<IcmpReport> ReadAll(Socket socket, int max = 256, SendStamps? stamps = null)
     {
         var reports = new List<IcmpReport>();
-        while (reports.Count < max && TryRead(socket) is { } report)
+        while (reports.Count < max && TryRead(socket, stamps) is { } report)
         {
             reports.Add(report);
         }
@@ -87,14 +108,16 @@ internal static unsafe class IcmpErrorQueue
     /// whole queue read so that the socket's pending error is cleared; where there is no error
     /// queue, what the error code alone says. Null when the failure was not the network's answer.
     /// </summary>
-    internal static IcmpReport? Explain(Socket socket, SocketError error, IPEndPoint? target)
+    internal static IcmpReport? Explain(Socket socket, SocketError error, IPEndPoint? target, SendStamps? stamps = null)
     {
         if (!IsAvailable)
         {
             return FromSocketError(error, target);
         }
 
-        return Pick(ReadAll(socket), target);
+        List<IcmpReport> reports = stamps is { HasErrors: true } ? stamps.TakeErrors() : new List<IcmpReport>();
+        reports.AddRange(ReadAll(socket, stamps: stamps));
+        return Pick(reports, target);
     }
 
     /// <summary>Of reports read together, the latest about <paramref name="target"/>, else the latest; null for none.</summary>
@@ -140,8 +163,19 @@ internal static unsafe class IcmpErrorQueue
     /// message name (the original destination) and the quoted start of the original datagram.
     /// Null when no control message is an extended error.
     /// </summary>
-    internal static IcmpReport? Parse(byte[] control, int controlLength, byte[] name, int nameLength, byte[] quoted, int quotedLength)
+    internal static IcmpReport? Parse(byte[] control, int controlLength, byte[] name, int nameLength, byte[] quoted, int quotedLength) =>
+        ParseEntry(control, controlLength, name, nameLength, quoted, quotedLength, out _);
+
+    /// <summary>
+    /// As <see cref="Parse"/>, and a transmit stamp entry (origin SO_EE_ORIGIN_TIMESTAMPING, the
+    /// send's number in ee_data, the time in SCM_TIMESTAMPING) comes back in <paramref name="stamp"/>
+    /// instead of as a report.
+    /// </summary>
+    internal static IcmpReport? ParseEntry(byte[] control, int controlLength, byte[] name, int nameLength, byte[] quoted, int quotedLength, out SendStamp? stamp)
     {
+        stamp = null;
+        long stampTicks = 0;
+        uint? stampId = null;
         int headerLength = Align(IntPtr.Size + 8); // struct cmsghdr: size_t len; int level; int type
         int offset = 0;
         IcmpReport? report = null;
@@ -157,7 +191,15 @@ internal static unsafe class IcmpErrorQueue
             }
 
             bool isError = (level == SolIP && type == IPRecvErr) || (level == SolIPv6 && type == IPv6RecvErr);
-            if (isError && length >= headerLength + ExtendedErrorLength && report is null)
+            if (isError && length >= headerLength + ExtendedErrorLength && control[offset + headerLength + 4] == OriginTimestamping)
+            {
+                stampId = BitConverter.ToUInt32(control, offset + headerLength + 12); // ee_data
+            }
+            else if (level == SolSocket && type == ScmTimestamping && length >= headerLength + 16)
+            {
+                stampTicks = UtcTicks(control, offset + headerLength);
+            }
+            else if (isError && length >= headerLength + ExtendedErrorLength && report is null)
             {
                 int data = offset + headerLength;
                 int dataLength = (int)length - headerLength;
@@ -167,12 +209,16 @@ internal static unsafe class IcmpErrorQueue
             }
             else if (level == SolSocket && type == SoTimestampNs && length >= headerLength + 16)
             {
-                long seconds = BitConverter.ToInt64(control, offset + headerLength);
-                long nanoseconds = BitConverter.ToInt64(control, offset + headerLength + 8);
-                arrivedUtcTicks = UnixEpochTicks + (seconds * TimeSpan.TicksPerSecond) + (nanoseconds / 100);
+                arrivedUtcTicks = UtcTicks(control, offset + headerLength);
             }
 
             offset += Align((int)length);
+        }
+
+        if (stampId is { } id)
+        {
+            stamp = new SendStamp(id, stampTicks); // 0: the entry came without its time
+            return null;
         }
 
         if (report is not null)
@@ -231,5 +277,23 @@ internal static unsafe class IcmpErrorQueue
         return null;
     }
 
+    // struct timespec (LP64: seconds, nanoseconds) as UTC ticks.
+    private static long UtcTicks(byte[] bytes, int offset) =>
+        UnixEpochTicks + (BitConverter.ToInt64(bytes, offset) * TimeSpan.TicksPerSecond) + (BitConverter.ToInt64(bytes, offset + 8) / 100);
+
     private static int Align(int length) => (length + IntPtr.Size - 1) & ~(IntPtr.Size - 1);
+}
+
+/// <summary>A transmit stamp off the error queue: the send's number on its socket and the kernel's time (UTC ticks).</summary>
+internal readonly struct SendStamp
+{
+    internal SendStamp(uint id, long utcTicks)
+    {
+        Id = id;
+        UtcTicks = utcTicks;
+    }
+
+    internal uint Id { get; }
+
+    internal long UtcTicks { get; }
 }

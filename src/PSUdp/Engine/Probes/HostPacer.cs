@@ -34,38 +34,53 @@ internal sealed class HostPacer
     /// <summary>Blocks until one more datagram may go to <paramref name="address"/>; throws OperationCanceledException when cancelled.</summary>
     internal void Wait(IPAddress address, CancellationToken token)
     {
-        if (IPAddress.IsLoopback(address) || Burst <= 0)
-        {
-            return;
-        }
-
         while (true)
         {
             token.ThrowIfCancellationRequested();
-            TimeSpan wait;
-            lock (buckets)
+            if (TryTake(address, out long readyAt))
             {
-                if (!buckets.TryGetValue(address, out Bucket? bucket))
-                {
-                    bucket = new Bucket { Tokens = Burst, Updated = Stopwatch.GetTimestamp() };
-                    buckets[address] = bucket;
-                }
-
-                long now = Stopwatch.GetTimestamp();
-                double earned = (now - bucket.Updated) / (double)Stopwatch.Frequency / Interval.TotalSeconds;
-                bucket.Tokens = Math.Min(Burst, bucket.Tokens + earned);
-                bucket.Updated = now;
-                if (bucket.Tokens >= 1)
-                {
-                    bucket.Tokens -= 1;
-                    return;
-                }
-
-                wait = TimeSpan.FromSeconds((1 - bucket.Tokens) * Interval.TotalSeconds);
+                return;
             }
 
             // Short sleeps, so that Ctrl+C is seen within a tenth of a second.
-            token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(100, wait.TotalMilliseconds))));
+            double wait = (readyAt - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+            token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(100, wait))));
+        }
+    }
+
+    /// <summary>
+    /// Takes one send for <paramref name="address"/> when it has one; else false, and
+    /// <paramref name="readyAt"/> (Stopwatch ticks) says when it will: for a caller with more to
+    /// do than wait (reading replies meanwhile).
+    /// </summary>
+    internal bool TryTake(IPAddress address, out long readyAt)
+    {
+        readyAt = 0;
+        if (IPAddress.IsLoopback(address) || Burst <= 0)
+        {
+            return true;
+        }
+
+        lock (buckets)
+        {
+            if (!buckets.TryGetValue(address, out Bucket? bucket))
+            {
+                bucket = new Bucket { Tokens = Burst, Updated = Stopwatch.GetTimestamp() };
+                buckets[address] = bucket;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            double earned = (now - bucket.Updated) / (double)Stopwatch.Frequency / Interval.TotalSeconds;
+            bucket.Tokens = Math.Min(Burst, bucket.Tokens + earned);
+            bucket.Updated = now;
+            if (bucket.Tokens >= 1)
+            {
+                bucket.Tokens -= 1;
+                return true;
+            }
+
+            readyAt = now + (long)((1 - bucket.Tokens) * Interval.TotalSeconds * Stopwatch.Frequency) + 1;
+            return false;
         }
     }
 

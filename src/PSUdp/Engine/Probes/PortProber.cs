@@ -47,7 +47,7 @@ internal static class PortProber
 
             if (answer.Icmp is { } icmp)
             {
-                emit(IcmpResult(target, payload, attempt + 1, icmp, RoundTrip(sentAt[attempt], answer.At), null));
+                emit(IcmpResult(target, payload, attempt + 1, icmp, socket.RoundTrip(sentAt[attempt], answer), null));
                 return;
             }
 
@@ -55,7 +55,7 @@ internal static class PortProber
             ProbeAnswer? recognised = payload.Read(reply.Payload, session, out _);
             // A reply to an earlier attempt, when the protocol says which: its own round trip.
             int answered = recognised?.Id is { } id && id < sentAt.Count ? id : attempt;
-            reply.RoundTripTime = RoundTrip(sentAt[answered], answer.At);
+            reply.RoundTripTime = socket.RoundTrip(sentAt[answered], answer);
             emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, attempt + 1,
                 reply, reply.RoundTripTime, recognised is not null, recognised?.Summary));
             return;
@@ -80,15 +80,20 @@ internal static class PortProber
         var state = new byte[count]; // 0 waiting, 1 answered, 2 lost (timed out), 3 refused, 4 answered late
         var roundTrips = new SortedDictionary<int, TimeSpan>();
         int sent = 0, duplicates = 0, reordered = 0, late = 0, refused = 0, highest = -1, settled = 0;
+        bool answeredOnce = false;
+        long pacedUntil = 0;
         IcmpReport? lastIcmp = null;
         long start = Stopwatch.GetTimestamp();
         while (settled < count)
         {
             token.ThrowIfCancellationRequested();
             long now = Stopwatch.GetTimestamp();
-            if (sent < count && now >= start + (sent * interval))
+            // Spaced for the host's ICMP rate limit until the port has answered (an answered port's
+            // probes cost the host no ICMP error, so they go at the series' interval); the replies
+            // are read while a probe waits for its turn.
+            if (sent < count && now >= Math.Max(start + (sent * interval), pacedUntil)
+                && (answeredOnce || settings.Pacer.TryTake(target.EndPoint.Address, out pacedUntil)))
             {
-                settings.Pacer.Wait(target.EndPoint.Address, token);
                 sentAt[sent] = socket.Send(payload.Build(0, session.WithId((ushort)sent), target.EndPoint), out IcmpReport? earlier);
                 sent++;
                 if (earlier is not null)
@@ -122,7 +127,7 @@ internal static class PortProber
                 break;
             }
 
-            long nextSend = sent < count ? start + (sent * interval) : long.MaxValue;
+            long nextSend = sent < count ? Math.Max(start + (sent * interval), pacedUntil) : long.MaxValue;
             long nextLoss = settled < sent ? sentAt[settled] + timeout + 1 : long.MaxValue;
             long until = Math.Min(nextSend, nextLoss);
             if (until == long.MaxValue || socket.Wait(until, token) is not { } answer)
@@ -161,10 +166,11 @@ internal static class PortProber
                 continue;
             }
 
-            TimeSpan roundTrip = RoundTrip(sentAt[sequence], answer.At);
+            TimeSpan roundTrip = socket.RoundTrip(sentAt[sequence], answer);
             reply.RoundTripTime = roundTrip;
 
             state[sequence] = 1;
+            answeredOnce = true;
             roundTrips[sequence] = roundTrip;
             if (sequence < highest)
             {
@@ -195,7 +201,7 @@ internal static class PortProber
             refused++;
             if (settings.Detailed)
             {
-                emit(IcmpResult(target, payload, 1, icmp, RoundTrip(sentAt[sequence], RoundTripClock.Arrived(icmp.ArrivedUtcTicks)), sequence));
+                emit(IcmpResult(target, payload, 1, icmp, socket.RoundTrip(sentAt[sequence], icmp.ArrivedUtcTicks, RoundTripClock.Arrived(icmp.ArrivedUtcTicks)), sequence));
             }
         }
     }
@@ -215,8 +221,6 @@ internal static class PortProber
     private static UdpProbeResult IcmpResult(ProbeTarget target, ProbePayload payload, int attempts, IcmpReport icmp, TimeSpan? roundTrip, int? sequence) =>
         new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
             roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
-
-    internal static TimeSpan RoundTrip(long sentAt, long at) => RoundTripClock.Between(sentAt, at);
 
     internal static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

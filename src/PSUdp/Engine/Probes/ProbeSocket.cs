@@ -16,7 +16,10 @@ namespace PSUdp.Engine.Probes;
 /// <summary>
 /// One socket of its own for probing one host and port: each ICMP error on it is about that
 /// target, and a reply from anywhere else is ignored. Its waits wake every tenth of a second to
-/// look at the cancellation token.
+/// look at the cancellation token. Where the kernel stamps what the socket sends
+/// (<see cref="SendStamps"/>) and what it receives, a round trip is the time between those two
+/// stamps (<see cref="RoundTrip(long, ProbeEvent)"/>); elsewhere it is taken by the clock right
+/// before the send call and when the read returned.
 /// </summary>
 internal sealed class ProbeSocket : IDisposable
 {
@@ -28,6 +31,8 @@ internal sealed class ProbeSocket : IDisposable
     private readonly IPAddress targetAddress;
     private readonly bool anyPort;
     private readonly Encoding encoding;
+    private readonly SendStamps? stamps;
+    private readonly Dictionary<long, int> sendNumbers = new();
 
     internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding)
     {
@@ -58,6 +63,7 @@ internal sealed class ProbeSocket : IDisposable
         }
 
         reader = new ReplyReader(socket);
+        stamps = SendStamps.TryEnable(socket);
         this.target = target;
         targetAddress = Addresses.Normalize(target.Address);
         anyPort = answersFromAnotherPort;
@@ -88,14 +94,20 @@ internal sealed class ProbeSocket : IDisposable
     {
         for (int tries = 0; ; tries++)
         {
+            long utc = SendStamps.Now();
             long sentAt = Stopwatch.GetTimestamp();
             try
             {
                 socket.SendTo(payload, to);
+                if (stamps is not null)
+                {
+                    sendNumbers[sentAt] = stamps.Sent(utc);
+                }
+
                 return sentAt;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize && IcmpErrorQueue.IsAvailable
-                && IcmpErrorQueue.ReadAll(socket) is { Count: > 0 } reports)
+                && Errors(e.SocketErrorCode, to) is { Count: > 0 } reports)
             {
                 earlier.AddRange(reports);
                 if (reports[reports.Count - 1].Origin == IcmpOrigin.Local)
@@ -116,6 +128,29 @@ internal sealed class ProbeSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// The round trip from the send that returned <paramref name="sentAt"/> to <paramref name="answer"/>:
+    /// between the kernel's two stamps where it gave both, else by the Stopwatch.
+    /// </summary>
+    internal TimeSpan RoundTrip(long sentAt, ProbeEvent answer) =>
+        RoundTrip(sentAt, answer.Reply is not null ? answer.KernelUtcTicks : answer.Icmp?.ArrivedUtcTicks ?? 0, answer.At);
+
+    /// <summary>
+    /// The round trip from the send that returned <paramref name="sentAt"/> to an arrival the kernel
+    /// stamped at <paramref name="arrivedUtcTicks"/> (0 when it did not) or that was seen at
+    /// <paramref name="at"/> (Stopwatch ticks).
+    /// </summary>
+    internal TimeSpan RoundTrip(long sentAt, long arrivedUtcTicks, long at)
+    {
+        if (arrivedUtcTicks != 0 && stamps is not null && sendNumbers.TryGetValue(sentAt, out int number)
+            && stamps.TryGet(number, out long sentUtcTicks) && arrivedUtcTicks >= sentUtcTicks)
+        {
+            return TimeSpan.FromTicks(arrivedUtcTicks - sentUtcTicks);
+        }
+
+        return RoundTripClock.Between(sentAt, at);
+    }
+
     /// <summary>Sets the TTL (hop limit) of the datagrams sent from now on.</summary>
     internal void SetTimeToLive(int timeToLive) => IPLevelOptions.Apply(socket, new SocketOptions { TimeToLive = timeToLive });
 
@@ -128,7 +163,7 @@ internal sealed class ProbeSocket : IDisposable
     internal ProbeEvent? Wait(long deadline, CancellationToken token)
     {
         ProbeEvent? answer = WaitAll(deadline, token);
-        return answer is { Reply: null } ? new ProbeEvent(null, IcmpErrorQueue.Pick(answer.Errors, target), answer.At) : answer;
+        return answer is { Reply: null } ? new ProbeEvent(null, IcmpErrorQueue.Pick(answer.Errors, target), answer.At, 0) : answer;
     }
 
     /// <summary>
@@ -140,6 +175,13 @@ internal sealed class ProbeSocket : IDisposable
         while (true)
         {
             token.ThrowIfCancellationRequested();
+            if (stamps is { HasErrors: true })
+            {
+                // Errors that came off the queue while a round trip looked for its send stamp.
+                List<IcmpReport> held = stamps.TakeErrors();
+                return new ProbeEvent(null, held[held.Count - 1], RoundTripClock.Arrived(held[held.Count - 1].ArrivedUtcTicks), 0, held);
+            }
+
             long left = deadline - Stopwatch.GetTimestamp();
             if (left <= 0)
             {
@@ -152,8 +194,8 @@ internal sealed class ProbeSocket : IDisposable
             {
                 if (reader.TryRead(out DatagramView view) && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
                 {
-                    long at = RoundTripClock.Arrived(reader.KernelTime(view));
-                    return new ProbeEvent(view.ToDatagram(encoding), null, at);
+                    long kernel = reader.KernelTime(view);
+                    return new ProbeEvent(view.ToDatagram(encoding), null, RoundTripClock.Arrived(kernel), kernel);
                 }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
@@ -161,7 +203,7 @@ internal sealed class ProbeSocket : IDisposable
             }
             catch (SocketException e) when (Errors(e.SocketErrorCode, target) is { Count: > 0 } reports)
             {
-                return new ProbeEvent(null, reports[reports.Count - 1], RoundTripClock.Arrived(reports[reports.Count - 1].ArrivedUtcTicks), reports);
+                return new ProbeEvent(null, reports[reports.Count - 1], RoundTripClock.Arrived(reports[reports.Count - 1].ArrivedUtcTicks), 0, reports);
             }
         }
     }
@@ -190,7 +232,9 @@ internal sealed class ProbeSocket : IDisposable
     {
         if (IcmpErrorQueue.IsAvailable)
         {
-            return IcmpErrorQueue.ReadAll(socket);
+            List<IcmpReport> queued = stamps is { HasErrors: true } ? stamps.TakeErrors() : new List<IcmpReport>();
+            queued.AddRange(IcmpErrorQueue.ReadAll(socket, stamps: stamps));
+            return queued;
         }
 
         var reports = new List<IcmpReport>();
@@ -213,8 +257,9 @@ internal sealed class ProbeSocket : IDisposable
 /// <param name="Reply">The reply, or null for an ICMP error.</param>
 /// <param name="Icmp">The ICMP error, or null for a reply.</param>
 /// <param name="At">When it came, in Stopwatch ticks.</param>
+/// <param name="KernelUtcTicks">The kernel's receive stamp of the reply (UTC ticks), 0 when it gave none; an ICMP error carries its own.</param>
 /// <param name="All">Every ICMP error read at once (<see cref="ProbeSocket.WaitAll"/>), oldest first; null for just <paramref name="Icmp"/>.</param>
-internal sealed record ProbeEvent(UdpDatagram? Reply, IcmpReport? Icmp, long At, IReadOnlyList<IcmpReport>? All = null)
+internal sealed record ProbeEvent(UdpDatagram? Reply, IcmpReport? Icmp, long At, long KernelUtcTicks, IReadOnlyList<IcmpReport>? All = null)
 {
     /// <summary>Every ICMP error that came, oldest first; empty for a reply.</summary>
     internal IReadOnlyList<IcmpReport> Errors => All ?? (Icmp is null ? Array.Empty<IcmpReport>() : new[] { Icmp });

@@ -27,6 +27,7 @@ internal sealed class DatagramSender : IDisposable
     private readonly IPLevel.RouteSource sources = new();
     private readonly MulticastOutlet? outlet;
     private ReplyWait? replies;
+    private SendStamps? stamps;
     private IPEndPoint? lastTarget;
     private IPEndPoint? connectedTarget;
     private bool cannotConnect;
@@ -68,6 +69,22 @@ internal sealed class DatagramSender : IDisposable
     /// <summary>When <see cref="Send"/> last sent (Stopwatch ticks): where a reply's round trip starts.</summary>
     internal long LastSentAt { get; private set; }
 
+    /// <summary>The number of the send's first copy among the socket's stamped sends (<see cref="TimeSends"/>); -1 when not stamped.</summary>
+    internal int LastSendNumber { get; private set; } = -1;
+
+    /// <summary>
+    /// For a caller that waits for replies: from now on the kernel stamps each datagram as it
+    /// leaves (<see cref="SendStamps"/>, Linux), and a reply's round trip runs from that stamp to
+    /// the reply's receive stamp. Not for a caller that only sends: each stamp is an entry on the
+    /// socket's error queue until a reply wait reads it.
+    /// </summary>
+    internal void TimeSends()
+    {
+        stamps ??= SendStamps.TryEnable(socket);
+        // The reader switches the receive stamps on: before the first send, or a quick first reply comes without one.
+        _ = Replies;
+    }
+
     /// <summary>
     /// Set by <see cref="Send"/> when the system reported, on this call, an ICMP error that came
     /// back for an earlier datagram (a router's time exceeded, fragmentation needed) and this
@@ -76,7 +93,7 @@ internal sealed class DatagramSender : IDisposable
     internal UdpException? EarlierFailure { get; set; }
 
     /// <summary>Waits for replies on this socket, from the address a datagram went to or from any.</summary>
-    internal ReplyWait Replies => replies ??= new ReplyWait(socket, encoding);
+    internal ReplyWait Replies => replies ??= new ReplyWait(socket, encoding, stamps);
 
     /// <summary>Throws unless a datagram to <paramref name="target"/> can leave this socket.</summary>
     internal void CheckTarget(IPEndPoint target, int payloadLength)
@@ -106,6 +123,7 @@ internal sealed class DatagramSender : IDisposable
     {
         CheckTarget(target, payload.Length);
         LastSentAt = Stopwatch.GetTimestamp();
+        LastSendNumber = -1;
         IPEndPoint? earlierRefusal = null;
         try
         {
@@ -192,7 +210,9 @@ internal sealed class DatagramSender : IDisposable
     {
         IcmpReport? local = null;
         IcmpReport? earlier = null;
-        foreach (IcmpReport report in IcmpErrorQueue.ReadAll(socket))
+        List<IcmpReport> reports = stamps is { HasErrors: true } ? stamps.TakeErrors() : new List<IcmpReport>();
+        reports.AddRange(IcmpErrorQueue.ReadAll(socket, stamps: stamps));
+        foreach (IcmpReport report in reports)
         {
             if (report.Origin == IcmpOrigin.Local)
             {
@@ -260,6 +280,7 @@ internal sealed class DatagramSender : IDisposable
     {
         try
         {
+            long utc = stamps is null ? 0 : SendStamps.Now();
             if (IsConnectedTo(target))
             {
                 socket.Send(payload);
@@ -267,6 +288,12 @@ internal sealed class DatagramSender : IDisposable
             else
             {
                 socket.SendTo(payload, target);
+            }
+
+            if (stamps is not null)
+            {
+                int number = stamps.Sent(utc);
+                LastSendNumber = LastSendNumber < 0 ? number : LastSendNumber;
             }
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.ConnectionRefused && e.SocketErrorCode != SocketError.ConnectionReset

@@ -24,10 +24,12 @@ internal sealed class ReplyWait : IDisposable
     private readonly Socket socket;
     private readonly Encoding encoding;
     private readonly ReplyReader reader;
+    private readonly SendStamps? stamps;
 
-    internal ReplyWait(Socket socket, Encoding encoding)
+    internal ReplyWait(Socket socket, Encoding encoding, SendStamps? stamps = null)
     {
         this.socket = socket;
+        this.stamps = stamps;
         this.encoding = encoding;
         reader = new ReplyReader(socket);
     }
@@ -39,15 +41,17 @@ internal sealed class ReplyWait : IDisposable
     /// <paramref name="fromOtherAddresses"/>, so the caller can say that they came.
     /// </summary>
     /// <remarks>
-    /// Each reply's RoundTripTime counts from <paramref name="sentAt"/> (Stopwatch ticks), or from
-    /// the start of the wait when it is 0, to the reply's arrival: the kernel's receive stamp where
-    /// the reader has it (<see cref="RoundTripClock"/>), else the moment the read returned. An ICMP error (from the error queue where the system
+    /// Each reply's RoundTripTime runs from the kernel's stamp of send <paramref name="sendNumber"/>
+    /// to the kernel's receive stamp of the reply, where the system gave both (<see cref="SendStamps"/>);
+    /// else from <paramref name="sentAt"/> (Stopwatch ticks), or from the start of the wait when it
+    /// is 0, to the reply's arrival: its kernel receive stamp where the reader has it
+    /// (<see cref="RoundTripClock"/>), else the moment the read returned. An ICMP error (from the error queue where the system
     /// has one) becomes the failure it means, with the report on the exception
     /// (<see cref="IcmpFailures.From"/>); one about a datagram to another endpoint (an
     /// earlier one of the pipeline) does not end the wait.
     /// </remarks>
     internal IEnumerable<UdpDatagram> FromTarget(IPEndPoint target, int count, TimeSpan timeout, CancellationToken token,
-        ICollection<UdpDatagram>? fromOtherAddresses = null, long sentAt = 0)
+        ICollection<UdpDatagram>? fromOtherAddresses = null, long sentAt = 0, int sendNumber = -1)
     {
         IPAddress expected = Addresses.Normalize(target.Address);
         var clock = Stopwatch.StartNew();
@@ -59,15 +63,22 @@ internal sealed class ReplyWait : IDisposable
         {
             if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
             {
+                stamps?.Drain();
                 throw Timeout(target, count, got, timeout, firstOther, others);
+            }
+
+            // Errors that came off the queue while a reply looked for its send stamp.
+            if (stamps is { HasErrors: true } && IcmpErrorQueue.Pick(stamps.TakeErrors(), target) is { } held && !IcmpFailures.IsAboutAnother(held, target))
+            {
+                throw IcmpFailures.From(held, target, 0);
             }
 
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining, since);
+                reply = TryRead(remaining, since, sendNumber);
             }
-            catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target)
+            catch (SocketException e) when ((IcmpErrorQueue.Explain(socket, e.SocketErrorCode, target, stamps)
                 ?? IcmpErrorQueue.FromSocketError(e.SocketErrorCode, target)) is { } icmp)
             {
                 if (IcmpFailures.IsAboutAnother(icmp, target))
@@ -119,7 +130,7 @@ internal sealed class ReplyWait : IDisposable
     /// <paramref name="most"/> came. ICMP refusals are ignored: one host's closed port says
     /// nothing about the others.
     /// </summary>
-    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token, long sentAt = 0)
+    internal IEnumerable<UdpDatagram> FromAnyAddress(int most, TimeSpan timeout, CancellationToken token, long sentAt = 0, int sendNumber = -1)
     {
         var clock = Stopwatch.StartNew();
         long since = sentAt != 0 ? sentAt : Stopwatch.GetTimestamp();
@@ -128,15 +139,17 @@ internal sealed class ReplyWait : IDisposable
         {
             if (!TimeLeft(clock, timeout, token, out TimeSpan remaining))
             {
+                stamps?.Drain();
+                stamps?.TakeErrors(); // one host's ICMP error says nothing about the others
                 yield break;
             }
 
             UdpDatagram? reply;
             try
             {
-                reply = TryRead(remaining, since);
+                reply = TryRead(remaining, since, sendNumber);
             }
-            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null) is not null || IsRefusal(e)
+            catch (SocketException e) when (IcmpErrorQueue.Explain(socket, e.SocketErrorCode, null, stamps) is not null || IsRefusal(e)
                 || IcmpFailures.IsIcmpError(e.SocketErrorCode))
             {
                 // One host's ICMP error says nothing about the others (Explain read the error queue, which clears it).
@@ -160,7 +173,7 @@ internal sealed class ReplyWait : IDisposable
     }
 
     // One read of at most the wake interval; null when nothing came in that time.
-    private UdpDatagram? TryRead(TimeSpan remaining, long since)
+    private UdpDatagram? TryRead(TimeSpan remaining, long since, int sendNumber)
     {
         socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, WakeMilliseconds)));
         try
@@ -170,9 +183,11 @@ internal sealed class ReplyWait : IDisposable
                 return null;
             }
 
-            long arrived = RoundTripClock.Arrived(reader.KernelTime(view));
+            long kernel = reader.KernelTime(view);
             UdpDatagram reply = view.ToDatagram(encoding);
-            reply.RoundTripTime = RoundTripClock.Between(since, arrived);
+            reply.RoundTripTime = kernel != 0 && stamps is not null && stamps.TryGet(sendNumber, out long sentUtcTicks) && kernel >= sentUtcTicks
+                ? TimeSpan.FromTicks(kernel - sentUtcTicks)
+                : RoundTripClock.Between(since, RoundTripClock.Arrived(kernel));
             return reply;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)

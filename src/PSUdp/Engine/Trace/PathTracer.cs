@@ -86,7 +86,7 @@ internal sealed class PathTracer
                 {
                     errors.Clear();
                     SendProbe(socket, hop, errors);
-                    Handle(errors, Stopwatch.GetTimestamp());
+                    Handle(socket, errors, Stopwatch.GetTimestamp());
                     now = Stopwatch.GetTimestamp();
                 }
 
@@ -133,11 +133,11 @@ internal sealed class PathTracer
 
             if (answer.Reply is { } reply)
             {
-                HandleReply(reply, answer.At);
+                HandleReply(socket, reply, answer);
             }
             else
             {
-                Handle(answer.Errors, answer.At);
+                Handle(socket, answer.Errors, answer.At);
             }
         }
     }
@@ -180,7 +180,7 @@ internal sealed class PathTracer
         hop.Sent++;
     }
 
-    private void HandleReply(UdpDatagram reply, long at)
+    private void HandleReply(ProbeSocket socket, UdpDatagram reply, ProbeEvent answer)
     {
         ProbeAnswer? recognised = payload.Read(reply.Payload, session, out _);
         SentProbe? probe = recognised?.Id is { } id
@@ -191,12 +191,12 @@ internal sealed class PathTracer
             return; // a late or duplicate reply
         }
 
-        reply.RoundTripTime = PortProber.RoundTrip(probe.SentAt, at);
+        reply.RoundTripTime = socket.RoundTrip(probe.SentAt, answer);
         probe.Settle(UdpTraceStatus.Reply, targetAddress, reply.RoundTripTime, null, reply);
         endHop = Math.Min(endHop, probe.Hop);
     }
 
-    private void Handle(IReadOnlyList<IcmpReport> reports, long at)
+    private void Handle(ProbeSocket socket, IReadOnlyList<IcmpReport> reports, long at)
     {
         foreach (IcmpReport report in reports)
         {
@@ -222,7 +222,7 @@ internal sealed class PathTracer
             UdpTraceStatus status = StatusOf(report.Kind);
             // Each error's own arrival where the kernel stamped it: errors read together came at different times.
             long arrived = report.ArrivedUtcTicks != 0 ? RoundTripClock.Arrived(report.ArrivedUtcTicks) : at;
-            probe.Settle(status, report.Source, PortProber.RoundTrip(probe.SentAt, arrived), report, null);
+            probe.Settle(status, report.Source, socket.RoundTrip(probe.SentAt, report.ArrivedUtcTicks, arrived), report, null);
             if (status == UdpTraceStatus.FragmentationNeeded && report.Info > 0)
             {
                 hops[probe.Hop].Mtu ??= (int)report.Info;
