@@ -94,6 +94,13 @@ internal static class PortProber
             if (sent < count && now >= Math.Max(start + (sent * interval), pacedUntil)
                 && (answeredOnce || settings.Pacer.TryTake(target.EndPoint.Address, out pacedUntil)))
             {
+                // A probe that waited its turn (or a loop that fell behind) does not bring the ones
+                // after it all at once: they keep the interval from this one, as ping's do.
+                if (now - (start + (sent * interval)) > interval)
+                {
+                    start = now - (sent * interval);
+                }
+
                 sentAt[sent] = socket.Send(payload.Build(0, session.WithId((ushort)sent), target.EndPoint), out IcmpReport? earlier);
                 sent++;
                 if (earlier is not null)
@@ -171,6 +178,7 @@ internal static class PortProber
 
             state[sequence] = 1;
             answeredOnce = true;
+            pacedUntil = 0;
             roundTrips[sequence] = roundTrip;
             if (sequence < highest)
             {
