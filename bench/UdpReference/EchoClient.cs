@@ -8,7 +8,7 @@ namespace UdpReference;
 /// <summary>
 /// The echo client: N round trips, one datagram outstanding at a time, over a connected socket.
 /// Each answered round trip is timed (the clock read right before the send and right after the
-/// receive), so the result also gives the median and the 99th percentile in microseconds.
+/// receive), so the result also gives their mean, median and 99th percentile in microseconds.
 /// </summary>
 internal static class EchoClient
 {
@@ -17,6 +17,8 @@ internal static class EchoClient
         var target = new IPEndPoint(host, (int)options.Required("port"));
         long count = options.Required("count");
         int size = (int)options.Number("size", 64);
+        // --interval S: one round trip every S seconds (as a ping-like series sends), not back to back.
+        long interval = (long)(options.Real("interval", 0) * Stopwatch.Frequency);
 
         using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target);
@@ -34,6 +36,15 @@ internal static class EchoClient
         long started = Stopwatch.GetTimestamp();
         while (done < count && run.InTime)
         {
+            if (interval > 0)
+            {
+                long due = started + ((done + lost) * interval);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    System.Threading.Thread.Sleep(TimeSpan.FromTicks(Math.Max(1, (due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                }
+            }
+
             try
             {
                 long sent = Stopwatch.GetTimestamp();
@@ -61,8 +72,20 @@ internal static class EchoClient
         run.Report("echo-client",
             ("roundTrips", done), ("lost", lost), ("refused", refused), ("start", start), ("end", Clock.Now()),
             ("seconds", seconds), ("rate", done / Math.Max(seconds, 1e-9)),
-            ("p50Microseconds", Percentile(timed, 0.50)), ("p99Microseconds", Percentile(timed, 0.99)));
+            ("meanMicroseconds", Mean(timed)), ("p50Microseconds", Percentile(timed, 0.50)), ("p99Microseconds", Percentile(timed, 0.99)));
         return 0;
+    }
+
+    /// <summary>The mean of Stopwatch ticks, in microseconds (0 when none).</summary>
+    private static double Mean(ReadOnlySpan<long> ticks)
+    {
+        double sum = 0;
+        foreach (long t in ticks)
+        {
+            sum += t;
+        }
+
+        return ticks.IsEmpty ? 0 : sum / ticks.Length * 1e6 / Stopwatch.Frequency;
     }
 
     /// <summary>The nearest-rank percentile of sorted Stopwatch ticks, in microseconds (0 when none).</summary>

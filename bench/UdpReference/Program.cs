@@ -24,8 +24,9 @@ internal static class Program
                        receivemessagefrom measures the API PSUdp uses instead.
           echo-server  [--port 0] [--host 127.0.0.1] --count N [--timeout 60]
                        ReceiveFrom + SendTo back to the sender.
-          echo-client  --port P [--host 127.0.0.1] --count N [--size 64] [--timeout 60]
-                       N round trips, one outstanding; a reply lost for a second is sent again.
+          echo-client  --port P [--host 127.0.0.1] --count N [--size 64] [--interval S] [--timeout 60]
+                       N round trips, one outstanding (one every S seconds with --interval); a
+                       reply lost for a second is sent again. Reports the median and 99th percentile.
           batch-flood  --port P [--host 127.0.0.1] --count N [--size 64] [--batch 64] [--timeout 60]
                        sendmmsg of one payload over a connected socket (Linux).
           batch-echo   [--port 0] [--host 127.0.0.1] --count N [--batch 16] [--timeout 60]

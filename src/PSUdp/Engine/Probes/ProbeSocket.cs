@@ -16,7 +16,8 @@ namespace PSUdp.Engine.Probes;
 /// <summary>
 /// One socket of its own for probing one host and port: each ICMP error on it is about that
 /// target, and a reply from anywhere else is ignored. Its waits wake every tenth of a second to
-/// look at the cancellation token. Where the kernel stamps what the socket sends
+/// look at the cancellation token; they poll the socket, so a wait ends within the poll's
+/// precision (tens of microseconds), not the kernel's tick. Where the kernel stamps what the socket sends
 /// (<see cref="SendStamps"/>) and what it receives, a round trip is the time between those two
 /// stamps (<see cref="RoundTrip(long, ProbeEvent)"/>); elsewhere it is taken by the clock right
 /// before the send call and when the read returned.
@@ -64,6 +65,8 @@ internal sealed class ProbeSocket : IDisposable
 
         reader = new ReplyReader(socket);
         stamps = SendStamps.TryEnable(socket);
+        // A read follows a poll that found the socket ready; this only bounds one that finds it empty after all.
+        socket.ReceiveTimeout = WakeMilliseconds;
         this.target = target;
         targetAddress = Addresses.Normalize(target.Address);
         anyPort = answersFromAnotherPort;
@@ -188,10 +191,24 @@ internal sealed class ProbeSocket : IDisposable
                 return null;
             }
 
-            int ms = (int)Math.Ceiling(Math.Min(WakeMilliseconds, left * 1000.0 / Stopwatch.Frequency));
-            socket.ReceiveTimeout = Math.Max(1, ms);
+            // poll, not the socket's receive timeout: SO_RCVTIMEO counts in the kernel's ticks
+            // (4 ms at HZ 250), which would stretch a series' 1 ms interval to 4-8 ms, and setting
+            // it is a system call per wait. Transmit stamps make the socket read as ready (its error
+            // queue), so they are taken off it first.
+            stamps?.Drain();
+            if (stamps is { HasErrors: true })
+            {
+                continue;
+            }
+
+            int ms = Math.Max(1, (int)Math.Ceiling(Math.Min(WakeMilliseconds, left * 1000.0 / Stopwatch.Frequency)));
             try
             {
+                if (!socket.Poll(ms * 1000, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
                 if (reader.TryRead(out DatagramView view) && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
                 {
                     long kernel = reader.KernelTime(view);
