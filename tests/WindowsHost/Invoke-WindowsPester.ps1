@@ -26,9 +26,12 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath
 # Pester reads the OS for its result file's <environment> with Get-CimInstance Win32_OperatingSystem.
-# Under Wine (8.0) that cmdlet's type initializer (Microsoft.Management.Infrastructure.Native) throws
-# and the process then hangs; Pester stops after writing <environment /> (earlier runs died there with
-# 0xC0000005 in DynamicMethod.CreateDelegate). Without the cmdlet Pester writes platform 'Unknown'.
+# Under Wine (8.0) that cmdlet's type initializer throws DllNotFoundException (the SDK's
+# microsoft.management.infrastructure.native.unmanaged.dll imports mi.dll, which Wine lacks), and the
+# process can no longer exit, not even by [Environment]::Exit: Pester stops after writing
+# <environment /> (earlier runs died there with 0xC0000005 in DynamicMethod.CreateDelegate). Neither
+# System.Linq.Expressions.CanCompileToIL=false nor JIT or GC settings change that. Without the
+# cmdlet Pester writes platform 'Unknown'.
 & (Get-Module Pester) { $script:SafeCommands.Remove('Get-CimInstance'); $script:SafeCommands.Remove('Get-WmiObject') }
 
 foreach ($module in @($ImportModule -split ',' | Where-Object { $_ })) { Import-Module $module -Global }
