@@ -70,6 +70,7 @@ function Wait-Until([scriptblock] $Condition, [double] $Seconds = 10) {
 
 # Where /proc is missing (not Linux) the counts below are 0 and say so once: the checks that use
 # them then check nothing.
+$script:SaidNoProc = $false
 function Test-ProcDescriptors {
     if (Test-Path "/proc/$PID/fd") { return $true }
     if (-not $script:SaidNoProc) { Write-Warning 'No /proc here: descriptor and socket counts are not checked.'; $script:SaidNoProc = $true }
