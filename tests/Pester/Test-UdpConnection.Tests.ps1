@@ -101,7 +101,7 @@ Describe 'Test-UdpConnection verdicts on loopback' {
     It 'shows progress for a sweep that lasts more than a second, and completes it' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port), $closed -TimeoutSeconds 0.8 -Retries 1")
+            $null = $ps.AddScript("Import-Module PSUdp; Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port), $closed -TimeoutSeconds 1.5 -Retries 1")
             $results = $ps.Invoke()
             $results.Count | Should -Be 2
             $progress = @($ps.Streams.Progress)

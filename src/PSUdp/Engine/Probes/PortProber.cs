@@ -21,17 +21,23 @@ internal sealed record ProbeTarget(string ComputerName, IPEndPoint EndPoint, Pro
 /// </summary>
 internal static class PortProber
 {
-    /// <summary>nmap's verdict for one target: the first reply (Open) or ICMP error (Closed, Filtered) ends it; silence after every attempt is OpenOrFiltered.</summary>
+    /// <summary>
+    /// nmap's verdict for one target: the first reply (Open) or ICMP error (Closed, Filtered) ends it;
+    /// silence after every attempt is OpenOrFiltered. An attempt that is not the last waits what the
+    /// host's round trips so far say (<see cref="HostRoundTrip"/>, learnt from every target of the
+    /// sweep on that host, also while it waits); the last waits the whole timeout, so a slow
+    /// service's answer to any attempt still counts.
+    /// </summary>
     internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
     {
         ProbePayload payload = target.Payload;
         var session = new ProbeKey(0, NewNonce());
         using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
-        long ticks = Ticks(settings.Timeout);
+        IPAddress host = target.EndPoint.Address;
         var sentAt = new List<long>();
         for (int attempt = 0; attempt <= settings.Retries; attempt++)
         {
-            settings.Pacer.Wait(target.EndPoint.Address, token);
+            settings.Pacer.Wait(host, token);
             byte[] bytes = payload.Build(attempt, session.WithId((ushort)attempt), target.EndPoint);
             sentAt.Add(socket.Send(bytes, out IcmpReport? earlier));
             if (earlier is not null)
@@ -40,14 +46,21 @@ internal static class PortProber
                 return;
             }
 
-            if (socket.Wait(sentAt[attempt] + ticks, token) is not { } answer)
+            bool last = attempt == settings.Retries;
+            if (WaitForAnswer(socket, sentAt[attempt], () => last ? settings.Timeout : settings.RoundTrips.Wait(host, settings.Timeout), token) is not { } answer)
             {
                 continue;
             }
 
             if (answer.Icmp is { } icmp)
             {
-                emit(IcmpResult(target, payload, attempt + 1, icmp, socket.RoundTrip(sentAt[attempt], answer), null));
+                TimeSpan icmpRoundTrip = socket.RoundTrip(sentAt[attempt], answer);
+                if (attempt == 0)
+                {
+                    settings.RoundTrips.Add(host, icmpRoundTrip);
+                }
+
+                emit(IcmpResult(target, payload, attempt + 1, icmp, icmpRoundTrip, null));
                 return;
             }
 
@@ -56,6 +69,11 @@ internal static class PortProber
             // A reply to an earlier attempt, when the protocol says which: its own round trip.
             int answered = recognised?.Id is { } id && id < sentAt.Count ? id : attempt;
             reply.RoundTripTime = socket.RoundTrip(sentAt[answered], answer);
+            if (answered == 0 && (attempt == 0 || recognised?.Id is not null))
+            {
+                settings.RoundTrips.Add(host, reply.RoundTripTime.Value);
+            }
+
             emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, attempt + 1,
                 reply, reply.RoundTripTime, recognised is not null, recognised?.Summary));
             return;
@@ -210,6 +228,27 @@ internal static class PortProber
             if (settings.Detailed)
             {
                 emit(IcmpResult(target, payload, 1, icmp, socket.RoundTrip(sentAt[sequence], icmp.ArrivedUtcTicks, RoundTripClock.Arrived(icmp.ArrivedUtcTicks)), sequence));
+            }
+        }
+    }
+
+    // Waits for an answer to the datagram sent at sentAt until its wait (asked again every 20 ms,
+    // as other targets teach the host's round trip) has passed; null when none came.
+    private static ProbeEvent? WaitForAnswer(ProbeSocket socket, long sentAt, Func<TimeSpan> wait, CancellationToken token)
+    {
+        long slice = Stopwatch.Frequency / 50;
+        while (true)
+        {
+            long deadline = sentAt + Ticks(wait());
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline)
+            {
+                return null;
+            }
+
+            if (socket.Wait(Math.Min(deadline, now + slice), token) is { } answer)
+            {
+                return answer;
             }
         }
     }

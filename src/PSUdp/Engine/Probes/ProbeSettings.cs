@@ -14,7 +14,7 @@ internal sealed class ProbeSettings
     /// <summary>Datagrams sent again after silence, for a verdict (not in a series).</summary>
     public int Retries { get; set; } = 2;
 
-    /// <summary>How long each probe waits for its answer.</summary>
+    /// <summary>How long each probe waits for its answer at most (the last attempt waits all of it; see <see cref="RoundTrips"/>).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>0 for one verdict per target; N for a series of N probes and a summary.</summary>
@@ -28,6 +28,9 @@ internal sealed class ProbeSettings
 
     /// <summary>Targets probed at once.</summary>
     public int ThrottleLimit { get; set; } = 32;
+
+    /// <summary>Each host's round trip as the answers so far tell it: how long a probe waits before it is sent again.</summary>
+    public HostRoundTrip RoundTrips { get; set; } = new();
 
     /// <summary>Spaces the datagrams to each host (ICMP rate limits).</summary>
     public HostPacer Pacer { get; set; } = new();
