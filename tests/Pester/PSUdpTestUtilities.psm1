@@ -173,4 +173,18 @@ function ConvertFrom-TableText([string[]] $Text) {
     }
 }
 
+# Why a test cannot run in the Windows lane (PowerShell on Wine, which sets $env:PSUDP_UNDER_WINE),
+# or $null elsewhere: each reason names what Wine does differently from Windows, or what Wine lacks.
+function Get-WineSkipReason([ValidateSet('NoConnReset', 'DualModeReceive', 'NonLocalBind', 'NoReceiveTtl', 'Python', 'Tool')] [string] $Fault, [string] $Tool) {
+    if ($env:PSUDP_UNDER_WINE -ne '1') { return $null }
+    switch ($Fault) {
+        'NoConnReset' { "Wine's Winsock does not report ICMP port unreachable (WSAECONNRESET) to an unconnected socket; Windows does" }
+        'DualModeReceive' { "Wine's ReceiveMessageFrom on a dual-mode socket gives a datagram from 127.0.0.1 length 0 and no destination (PSUdp then reads it as cut); Windows gives the datagram and its packet information" }
+        'NonLocalBind' { "Wine lets a socket bind an address that is not on the host; Windows fails with WSAEADDRNOTAVAIL" }
+        'NoReceiveTtl' { "Wine's ReceiveMessageFrom gives a datagram no TTL (no IP_TTL or IPV6_HOPLIMIT control message) and PSUdp no interface name; Windows gives both" }
+        'Python' { 'python3 is not available inside Wine' }
+        'Tool' { "$Tool is not available inside Wine" }
+    }
+}
+
 Export-ModuleMember -Function *
