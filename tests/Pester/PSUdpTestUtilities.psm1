@@ -48,10 +48,12 @@ function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
 
 # Whether some socket of this machine's namespace is bound to the UDP port, read from /proc
 # without binding (a probe bind could take the port from the socket about to bind it). Where there
-# is no /proc, $true: a caller then waits only by its own bound.
+# is no /proc (Windows, Wine, macOS), the system's table of UDP listeners tells it.
 function Test-UdpPortBound([int] $Port) {
     $tables = @('/proc/net/udp', '/proc/net/udp6') | Where-Object { Test-Path $_ }
-    if (-not $tables) { return $true }
+    if (-not $tables) {
+        return [bool]([System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().GetActiveUdpListeners() | Where-Object Port -EQ $Port)
+    }
     $suffix = ':{0:X4}' -f $Port
     foreach ($table in $tables) {
         foreach ($line in (Get-Content $table | Select-Object -Skip 1)) {
