@@ -12,7 +12,10 @@
       Demo             Assemble, then run the loopback demo (tools/Demo.ps1) in a fresh pwsh
       Test             Build without the demo, unit tests (xunit), then Pester in a fresh pwsh: all
                        files, then the listener, echo and fault files again with PSUDP_FORCE_PORTABLE=1
-                       (the receive path and socket options of systems other than Linux)
+                       (the receive path and socket options of systems other than Linux), then
+                       the Windows lane
+      WindowsTest      Assemble, then the Windows lane alone: Pester on Windows PowerShell under Wine
+                       (tests/WindowsHost; /usr/lib/wine/wine64), one host process per file
       Package          a .nupkg of the module in output/
       Clean            remove output/ and the build folders
 
@@ -24,7 +27,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Clean', 'Demo', 'Assemble')]
+    [ValidateSet('Build', 'Test', 'Package', 'Clean', 'Demo', 'Assemble', 'WindowsTest')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]

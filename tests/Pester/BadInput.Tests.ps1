@@ -3,6 +3,9 @@
 # Every case also checks that nothing reached the listening peer unless it should, and that no
 # socket was left open.
 BeforeDiscovery {
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    # Under Wine the bind succeeds and the send goes out (its datagram reaches the next case's check).
+    $NonLocalBind = Get-WineSkipReason NonLocalBind
     $S = 'PSUdp.Commands.SendUdpDatagramCommand'
     $R = 'PSUdp.Commands.ReceiveUdpDatagramCommand'
     $E = 'PSUdp.Commands.StartUdpEchoCommand'
@@ -37,7 +40,7 @@ BeforeDiscovery {
         @{ Name = 'send: -TimeoutSeconds 0'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -WaitForReply -TimeoutSeconds 0 }; Id = "ParameterArgumentValidationError,$S"; Message = 'greater than 0' }
         @{ Name = 'send: -TimeoutSeconds negative'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -WaitForReply -TimeoutSeconds -1 }; Id = "ParameterArgumentValidationError,$S"; Message = '-1.*greater than 0' }
         @{ Name = 'send: -TimeoutSeconds huge'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -WaitForReply -TimeoutSeconds 1e12 }; Id = "ParameterArgumentValidationError,$S"; Message = 'at most' }
-        @{ Name = 'send: -LocalAddress not on this host'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -LocalAddress 198.51.100.7 }; Id = "AddressNotAvailable,$S"; Message = '198\.51\.100\.7.*not an address of this computer' }
+        @{ Name = 'send: -LocalAddress not on this host'; Skip = $NonLocalBind; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -LocalAddress 198.51.100.7 }; Id = "AddressNotAvailable,$S"; Message = '198\.51\.100\.7.*not an address of this computer' }
         @{ Name = 'send: -LocalAddress that is not an address'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -LocalAddress 'here' }; Id = "CannotConvertArgumentNoMessage,$S"; Message = 'here' }
         @{ Name = 'send: -LocalPort in use'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -LocalAddress 127.0.0.1 -LocalPort $port }; Id = "AddressInUse,$S"; Message = "$port.*already in use" }
         @{ Name = 'send: -LocalPort out of range'; Run = { Send-UdpDatagram 127.0.0.1 $port 'x' -LocalPort 70000 }; Id = "ParameterArgumentValidationError,$S"; Message = '70000' }
@@ -51,7 +54,7 @@ BeforeDiscovery {
         @{ Name = 'receive: -TimeoutSeconds 0'; Run = { Receive-UdpDatagram -Port 0 -TimeoutSeconds 0 }; Id = "ParameterArgumentValidationError,$R"; Message = 'greater than 0' }
         @{ Name = 'receive: -TimeoutSeconds negative'; Run = { Receive-UdpDatagram -Port 0 -TimeoutSeconds -2.5 }; Id = "ParameterArgumentValidationError,$R"; Message = '-2\.5' }
         @{ Name = 'receive: -TimeoutSeconds huge'; Run = { Receive-UdpDatagram -Port 0 -TimeoutSeconds 1e12 }; Id = "ParameterArgumentValidationError,$R"; Message = 'at most' }
-        @{ Name = 'receive: -LocalAddress not on this host'; Run = { Receive-UdpDatagram -Port 0 -LocalAddress 198.51.100.7 -Count 1 }; Id = "AddressNotAvailable,$R"; Message = '198\.51\.100\.7' }
+        @{ Name = 'receive: -LocalAddress not on this host'; Skip = $NonLocalBind; Run = { Receive-UdpDatagram -Port 0 -LocalAddress 198.51.100.7 -Count 1 }; Id = "AddressNotAvailable,$R"; Message = '198\.51\.100\.7' }
         @{ Name = 'receive: a bound port in use'; Run = { Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1 -Count 1 }; Id = "AddressInUse,$R"; Message = "$port.*port 0" }
         @{ Name = 'receive: unknown encoding'; Run = { Receive-UdpDatagram -Port 0 -Count 1 -Encoding klingon }; Id = "ParameterArgumentTransformationError,$R"; Message = 'klingon' }
         @{ Name = 'receive: receive buffer too small'; Run = { Receive-UdpDatagram -Port 0 -Count 1 -ReceiveBufferSize 10 }; Id = "ParameterArgumentValidationError,$R"; Message = '\b10\b' }
@@ -60,7 +63,7 @@ BeforeDiscovery {
         @{ Name = 'echo: -TimeoutSeconds negative'; Run = { Start-UdpEcho -Port 0 -TimeoutSeconds -1 }; Id = "ParameterArgumentValidationError,$E"; Message = 'greater than 0' }
         @{ Name = 'echo: -MaximumRate negative'; Run = { Start-UdpEcho -Port 0 -MaximumRate -1 -Count 1 }; Id = "ParameterArgumentValidationError,$E"; Message = '-1' }
         @{ Name = 'echo: a bound port in use'; Run = { Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 1 }; Id = "AddressInUse,$E"; Message = "$port" }
-        @{ Name = 'echo: -LocalAddress not on this host'; Run = { Start-UdpEcho -Port 0 -LocalAddress 198.51.100.7 -Count 1 }; Id = "AddressNotAvailable,$E"; Message = '198\.51\.100\.7' }
+        @{ Name = 'echo: -LocalAddress not on this host'; Skip = $NonLocalBind; Run = { Start-UdpEcho -Port 0 -LocalAddress 198.51.100.7 -Count 1 }; Id = "AddressNotAvailable,$E"; Message = '198\.51\.100\.7' }
         @{ Name = 'broadcast: unknown interface'; Run = { Send-UdpBroadcast -Port $port -InterfaceName nosuch0 -Message 'x' }; Id = "InterfaceNotFound,$B"; Message = 'nosuch0' }
         @{ Name = 'broadcast: empty interface name'; Run = { Send-UdpBroadcast -Port $port -InterfaceName '' -Message 'x' }; Id = "ParameterArgumentValidationError,$B"; Message = 'empty' }
         @{ Name = 'broadcast: port 0'; Run = { Send-UdpBroadcast -Port 0 -BroadcastAddress 127.255.255.255 -Message 'x' }; Id = "ParameterArgumentValidationError,$B"; Message = '\b0\b' }
@@ -104,6 +107,7 @@ AfterAll { $peer.Dispose() }
 
 Describe 'bad input' {
     It '<Name>' -ForEach $cases {
+        if ($_['Skip']) { Set-ItResult -Skipped -Because $_['Skip']; return }
         $sockets = Get-OpenSocketCount
         $caught = $null
         $ErrorActionPreference = 'Stop'

@@ -11,7 +11,7 @@ Describe 'the caller stops' {
     It 'Ctrl+C while receiving returns within a second and closes the socket' {
         $port = Get-ClosedUdpPort
         $before = Get-OpenSocketCount
-        Measure-Stop "Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1" { -not (Test-UdpPortFree $port) } |
+        Measure-Stop "Receive-UdpDatagram -Port $port -LocalAddress 127.0.0.1" { Test-UdpPortBound $port } |
             Should -BeLessThan 1
         Test-UdpPortFree $port | Should -BeTrue
         Get-OpenSocketCount | Should -BeLessOrEqual $before
@@ -59,7 +59,7 @@ Describe 'the caller stops' {
         $port = Get-ClosedUdpPort
         $flood = Start-ThreadJob { param($p) $s = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp'); $end = [DateTime]::UtcNow.AddSeconds(3); while ([DateTime]::UtcNow -lt $end) { try { $null = $s.SendTo([byte[]](1, 2), [System.Net.IPEndPoint]::new([ipaddress]::Loopback, $p)) } catch { } }; $s.Dispose() } -ArgumentList $port
         try {
-            Measure-Stop "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -MaximumRate 0" { -not (Test-UdpPortFree $port) } |
+            Measure-Stop "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -MaximumRate 0" { Test-UdpPortBound $port } |
                 Should -BeLessThan 1
             Test-UdpPortFree $port | Should -BeTrue
         }

@@ -48,10 +48,12 @@ function Test-UdpPortFree([int] $Port, [string] $Address = '127.0.0.1') {
 
 # Whether some socket of this machine's namespace is bound to the UDP port, read from /proc
 # without binding (a probe bind could take the port from the socket about to bind it). Where there
-# is no /proc, $true: a caller then waits only by its own bound.
+# is no /proc (Windows, Wine, macOS), the system's table of UDP listeners tells it.
 function Test-UdpPortBound([int] $Port) {
     $tables = @('/proc/net/udp', '/proc/net/udp6') | Where-Object { Test-Path $_ }
-    if (-not $tables) { return $true }
+    if (-not $tables) {
+        return [bool]([System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().GetActiveUdpListeners() | Where-Object Port -EQ $Port)
+    }
     $suffix = ':{0:X4}' -f $Port
     foreach ($table in $tables) {
         foreach ($line in (Get-Content $table | Select-Object -Skip 1)) {
@@ -170,6 +172,20 @@ function ConvertFrom-TableText([string[]] $Text) {
         $row = [ordered]@{}
         for ($i = 0; $i -lt $spans.Count; $i++) { $row[$labels[$i]] = & $cut $line $i }
         $row
+    }
+}
+
+# Why a test cannot run in the Windows lane (PowerShell on Wine, which sets $env:PSUDP_UNDER_WINE),
+# or $null elsewhere: each reason names what Wine does differently from Windows, or what Wine lacks.
+function Get-WineSkipReason([ValidateSet('NoConnReset', 'DualModeReceive', 'NonLocalBind', 'NoReceiveTtl', 'Python', 'Tool')] [string] $Fault, [string] $Tool) {
+    if ($env:PSUDP_UNDER_WINE -ne '1') { return $null }
+    switch ($Fault) {
+        'NoConnReset' { "Wine's Winsock does not report ICMP port unreachable (WSAECONNRESET) to an unconnected socket; Windows does" }
+        'DualModeReceive' { "Wine's ReceiveMessageFrom on a dual-mode socket gives a datagram from 127.0.0.1 length 0 and no destination (PSUdp then reads it as cut); Windows gives the datagram and its packet information" }
+        'NonLocalBind' { "Wine lets a socket bind an address that is not on the host; Windows fails with WSAEADDRNOTAVAIL" }
+        'NoReceiveTtl' { "Wine's ReceiveMessageFrom gives a datagram no TTL (no IP_TTL or IPV6_HOPLIMIT control message) and PSUdp no interface name; Windows gives both" }
+        'Python' { 'python3 is not available inside Wine' }
+        'Tool' { "$Tool is not available inside Wine" }
     }
 }
 

@@ -1,4 +1,6 @@
 BeforeDiscovery {
+    Import-Module "$PSScriptRoot/PSUdpTestUtilities.psm1" -Force
+    $NoPython = Get-WineSkipReason Python
     $hasSocat = [bool](Get-Command socat -CommandType Application -ErrorAction Ignore)
     $isRoot = $IsLinux -and ((& id -u) -eq '0')
 }
@@ -17,7 +19,7 @@ Describe 'Start-UdpEcho' {
         BeforeAll { $echo = Start-UdpEcho -Port 0 -AsJob }
         AfterAll { $echo | Remove-Job -Force }
 
-        It 'answers the python echo client from its own port (<_>)' -ForEach 'text', 'binary' {
+        It 'answers the python echo client from its own port (<_>)' -Skip:([bool]$NoPython) -ForEach 'text', 'binary' {
             $arguments = if ($_ -eq 'text') { @('--text', $Chinese) } else { @('--hex', $BinaryHex) }
             $line = Invoke-Python 'udp_echo_client.py' (@('127.0.0.1', $echo.LocalPort) + $arguments + @('--timeout', '5'))
             $LASTEXITCODE | Should -Be 0
@@ -38,7 +40,8 @@ Describe 'Start-UdpEcho' {
             $reply.RemoteAddress | Should -Be ([ipaddress]'::1')
         }
 
-        It 'writes what it echoed to the job' {
+        # It counts the python client's datagrams too.
+        It 'writes what it echoed to the job' -Skip:([bool]$NoPython) {
             Wait-Until { $echo.Received -ge 4 } | Should -BeTrue
             # Received counts what left the socket; the job's own thread then writes it out.
             Wait-Until { $echo.Output.Count -ge 4 } | Should -BeTrue
