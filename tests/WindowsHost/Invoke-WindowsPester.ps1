@@ -56,6 +56,10 @@ $global:PSDefaultParameterValues['Start-UdpEcho:TimeoutSeconds'] = 60
 # The tests skip, naming the difference, what fails only by Wine's faults or a peer Wine lacks
 # (tests/Pester/PSUdpTestUtilities.psm1: Get-WineSkipReason).
 $env:PSUDP_UNDER_WINE = '1'
+# Pester's -Skip shows no reason: say once, in the output, what the skipped tests allow for.
+Import-Module (Join-Path $PSScriptRoot '../Pester/PSUdpTestUtilities.psm1')
+foreach ($fault in 'NoConnReset', 'DualModeReceive', 'NonLocalBind', 'NoReceiveTtl', 'Python') { "WINE-SKIPS-WHERE: $(Get-WineSkipReason $fault)" }
+Remove-Module PSUdpTestUtilities
 
 $ErrorActionPreference = 'Continue'
 $run = Invoke-Pester -Configuration $configuration

@@ -194,6 +194,9 @@ internal sealed class RelayLine
 
     internal void Forwarded() => Interlocked.Increment(ref forwarded);
 
+    /// <summary>Takes back a <see cref="Forwarded"/> whose send call failed.</summary>
+    internal void NotForwarded() => Interlocked.Decrement(ref forwarded);
+
     internal void Reordered() => Interlocked.Increment(ref reordered);
 
     internal void Discarded() => Interlocked.Increment(ref discarded);

@@ -541,9 +541,12 @@ internal sealed class UdpRelay : IDisposable
         }
     }
 
-    // One copy out: the client's datagram on its flow's connected socket, an answer from the relay's port to the client.
+    // One copy out: the client's datagram on its flow's connected socket, an answer from the relay's
+    // port to the client. Counted before the call, so that whoever the copy reaches (a client that
+    // then stops the relay and reads its summary) finds it counted; a call that fails takes it back.
     private bool Send(RelayFlow flow, RelayLine line, byte[] buffer, int offset, int length)
     {
+        line.Forwarded();
         try
         {
             if (line.Direction == RelayDirection.ToTarget)
@@ -555,11 +558,11 @@ internal sealed class UdpRelay : IDisposable
                 listen.SendTo(buffer, offset, length, SocketFlags.None, flow.Client);
             }
 
-            line.Forwarded();
             return true;
         }
         catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
         {
+            line.NotForwarded();
             if (stopping || flow.Closed || e is ObjectDisposedException)
             {
                 line.Discarded();
