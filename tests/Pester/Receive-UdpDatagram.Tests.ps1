@@ -19,7 +19,7 @@ Describe 'Receive-UdpDatagram' {
         $receiver = Start-Receiver @{ Port = $port; Count = 2; LocalAddress = '127.0.0.1' }
         try {
             # The first runspace loads the module: on a loaded machine that alone can take seconds.
-            Wait-Until { -not (Test-UdpPortFree $port) } -Seconds 60 | Should -BeTrue
+            Wait-Until { Test-UdpPortBound $port } -Seconds 60 | Should -BeTrue
             Send-UdpDatagram 127.0.0.1 $port 'first'
             Wait-Until { $receiver.Output.Count -ge 1 } -Seconds 30 | Should -BeTrue
             $receiver.Handle.IsCompleted | Should -BeFalse
@@ -64,7 +64,7 @@ Describe 'Receive-UdpDatagram' {
         $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; Count = 3; LocalAddress = '127.0.0.1' }
         try {
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            Wait-Until { Test-UdpPortBound $port } | Should -BeTrue
             # The last two may meet a closed port: their refusal is reported, not thrown.
             1..5 | ForEach-Object { "d$_" } | Send-UdpDatagram 127.0.0.1 $port -ErrorAction SilentlyContinue
             Wait-Until { $receiver.Handle.IsCompleted } | Should -BeTrue
@@ -88,7 +88,7 @@ Describe 'Receive-UdpDatagram' {
         $port = Get-ClosedUdpPort
         $receiver = Start-Receiver @{ Port = $port; LocalAddress = '127.0.0.1' }
         try {
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            Wait-Until { Test-UdpPortBound $port } | Should -BeTrue
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $receiver.PowerShell.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 1

@@ -56,7 +56,7 @@ Describe 'Start-UdpEcho' {
         $port = Get-ClosedUdpPort
         $run = Start-InRunspace "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1 -Count 2"
         try {
-            Wait-Until { -not (Test-UdpPortFree $port) } | Should -BeTrue
+            Wait-Until { Test-UdpPortBound $port } | Should -BeTrue
             (Send-UdpDatagram 127.0.0.1 $port 'one' -WaitForReply).Text | Should -Be 'one'
             (Send-UdpDatagram 127.0.0.1 $port 'two' -WaitForReply).Text | Should -Be 'two'
             Wait-InRunspace $run 5 | Should -BeTrue
@@ -68,7 +68,7 @@ Describe 'Start-UdpEcho' {
 
     It 'returns within a second of Ctrl+C and frees the port' {
         $port = Get-ClosedUdpPort
-        Stop-InRunspace (Start-InRunspace "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1") { -not (Test-UdpPortFree $port) } |
+        Stop-InRunspace (Start-InRunspace "Start-UdpEcho -Port $port -LocalAddress 127.0.0.1") { Test-UdpPortBound $port } |
             Should -BeLessThan 1
         Test-UdpPortFree $port | Should -BeTrue
     }

@@ -46,6 +46,9 @@ public class DatagramBatchReaderTests
         }
 
         Assert.Same(all[0].RemoteAddress, all[5].RemoteAddress); // one peer, one address object
+        // One destination, one address object: a dual-mode socket's IPv4 datagram comes with both
+        // IPV6_PKTINFO and IP_PKTINFO, and they must not evict each other (an allocation each).
+        Assert.Same(all[0].LocalAddress, all[5].LocalAddress);
     }
 
     [LinuxFact]

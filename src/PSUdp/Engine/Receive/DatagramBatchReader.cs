@@ -37,7 +37,10 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     private readonly byte[] buffers;      // pinned for the reader's life: the kernel writes into it
     private GCHandle pin;
     private readonly AddressCache remotes = new();
-    private readonly AddressCache locals = new();
+    // One per family: a dual-mode socket gets both IPV6_PKTINFO (the v4-mapped form) and IP_PKTINFO
+    // for each IPv4 datagram, and one cache for both would miss, and allocate, twice per datagram.
+    private readonly AddressCache locals4 = new();
+    private readonly AddressCache locals6 = new();
     private long batchTicks;
 
     private DatagramBatchReader(Socket socket, SafeHandle handle, int bufferLength, int capacity)
@@ -249,7 +252,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             {
                 case SolIP when cmsg->Type == IPPktInfo:
                     facts.InterfaceIndex = *(int*)data;
-                    local = locals.Get(data + 8, 4, 0);
+                    local = locals4.Get(data + 8, 4, 0);
                     break;
                 case SolIP when cmsg->Type == IPTtl:
                     facts.TimeToLive = *(int*)data;
@@ -259,7 +262,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
                     break;
                 case SolIPv6 when cmsg->Type == IPv6PktInfo:
                     facts.InterfaceIndex = *(int*)(data + 16);
-                    local = locals.Get(data, 16, 0);
+                    local = locals6.Get(data, 16, 0);
                     break;
                 case SolIPv6 when cmsg->Type == IPv6HopLimit:
                     facts.TimeToLive = *(int*)data;
