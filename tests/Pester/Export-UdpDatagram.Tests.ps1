@@ -178,6 +178,17 @@ Describe 'Export-UdpDatagram' {
             @(Import-UdpDatagram -Path $file).Count | Should -Be 2
         }
 
+        It 'a deserialized datagram whose port is out of range is an error, and the others are written' {
+            $file = Join-Path $TestDrive 'badport.pcap'
+            $bad = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($Sent[0], 1))
+            $bad.RemotePort = 70000
+            $errors = $null
+            @($Sent[0], $bad, $Sent[1]) | Export-UdpDatagram -Path $file -ErrorVariable errors -ErrorAction SilentlyContinue
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'NotADatagram,PSUdp.Commands.ExportUdpDatagramCommand'
+            @(Import-UdpDatagram -Path $file).Count | Should -Be 2
+        }
+
         It '-WhatIf writes nothing' {
             $file = Join-Path $TestDrive 'whatif.pcapng'
             $Sent | Export-UdpDatagram -Path $file -WhatIf

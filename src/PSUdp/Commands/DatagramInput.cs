@@ -46,7 +46,7 @@ internal static class DatagramInput
             return new UdpDatagram(direction, remote, remotePort, local, localPort, payload, truncated,
                 EncodingResolver.Default, new ArrivalFacts(0, timeToLive, trafficClass, Time(input).UtcTicks));
         }
-        catch (Exception e) when (e is PSInvalidCastException or FormatException or UdpException or ArgumentException)
+        catch (Exception e) when (e is PSInvalidCastException or FormatException or UdpException or ArgumentException or OverflowException)
         {
             return null;
         }

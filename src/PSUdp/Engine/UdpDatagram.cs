@@ -16,14 +16,24 @@ namespace PSUdp;
 /// </remarks>
 public sealed partial class UdpDatagram
 {
+    // Compact: a receive makes one of these per datagram, so the fields take what their values
+    // need (a port two bytes, the direction one) and the round trip is ticks, -1 for none; the
+    // public properties widen them again. Text and Hex are decoded when first read.
     private readonly byte[] payload;
     private readonly Encoding encoding;
-    private readonly long utcTicks;
-    private readonly int interfaceIndex;
-    private readonly short timeToLive;
-    private readonly short trafficClass;
+    private readonly IPAddress remoteAddress;
+    private readonly IPAddress localAddress;
     private string? text;
     private string? hex;
+    private readonly long utcTicks;
+    private long roundTripTicks = -1;
+    private readonly int interfaceIndex;
+    private readonly ushort remotePort;
+    private readonly ushort localPort;
+    private readonly short timeToLive;
+    private readonly short trafficClass;
+    private readonly byte direction;
+    private readonly bool truncated;
 
     internal UdpDatagram(
         DatagramDirection direction,
@@ -53,13 +63,13 @@ public sealed partial class UdpDatagram
         in ArrivalFacts facts,
         string? text = null)
     {
-        Direction = direction;
-        RemoteAddress = Addresses.Normalize(remoteAddress);
-        RemotePort = remotePort;
-        LocalAddress = Addresses.Normalize(localAddress);
-        LocalPort = localPort;
+        this.direction = (byte)direction;
+        this.remoteAddress = Addresses.Normalize(remoteAddress);
+        this.remotePort = checked((ushort)remotePort);
+        this.localAddress = Addresses.Normalize(localAddress);
+        this.localPort = checked((ushort)localPort);
         this.payload = payload;
-        Truncated = truncated;
+        this.truncated = truncated;
         this.encoding = encoding;
         this.text = text;
         // Local time is computed when asked for: UtcNow is several times cheaper than Now.
@@ -76,19 +86,19 @@ public sealed partial class UdpDatagram
     public string TimestampText => Timestamp.ToString("o", CultureInfo.InvariantCulture);
 
     /// <summary>Whether PSUdp sent or received the datagram.</summary>
-    public DatagramDirection Direction { get; }
+    public DatagramDirection Direction => (DatagramDirection)direction;
 
     /// <summary>The other end: the sender of a received datagram, the target of a sent one.</summary>
-    public IPAddress RemoteAddress { get; }
+    public IPAddress RemoteAddress => remoteAddress;
 
     /// <summary>The UDP port of the other end.</summary>
-    public int RemotePort { get; }
+    public int RemotePort => remotePort;
 
     /// <summary>The address the datagram was sent to (received) or from (sent); a broadcast address shows here.</summary>
-    public IPAddress LocalAddress { get; }
+    public IPAddress LocalAddress => localAddress;
 
     /// <summary>The local UDP port.</summary>
-    public int LocalPort { get; }
+    public int LocalPort => localPort;
 
     /// <summary>The interface a received datagram arrived on, where the platform tells; else null.</summary>
     public string? InterfaceName => interfaceIndex > 0 ? InterfaceNames.Of(interfaceIndex) : null;
@@ -106,7 +116,7 @@ public sealed partial class UdpDatagram
     public int Length => payload.Length;
 
     /// <summary>True when the datagram was larger than the receive buffer and was cut to fit.</summary>
-    public bool Truncated { get; }
+    public bool Truncated => truncated;
 
     /// <summary>The payload decoded with the cmdlet's encoding; invalid bytes become U+FFFD.</summary>
     public string Text => text ??= encoding.GetString(payload);
@@ -115,7 +125,11 @@ public sealed partial class UdpDatagram
     public string Hex => hex ??= HexFormat.ToHex(payload);
 
     /// <summary>For a reply that PSUdp waited for: the time from sending the request to the reply's arrival; else null.</summary>
-    public TimeSpan? RoundTripTime { get; internal set; }
+    public TimeSpan? RoundTripTime
+    {
+        get => roundTripTicks >= 0 ? TimeSpan.FromTicks(roundTripTicks) : null;
+        internal set => roundTripTicks = value is { Ticks: >= 0 } time ? time.Ticks : -1;
+    }
 
     /// <summary>The remote endpoint, the direction and the length, as in a log line.</summary>
     public override string ToString()
