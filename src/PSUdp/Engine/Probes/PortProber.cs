@@ -28,11 +28,35 @@ internal static class PortProber
     /// sweep on that host, also while it waits); the last waits the whole timeout, so a slow
     /// service's answer to any attempt still counts.
     /// </summary>
+    /// <remarks>
+    /// A port that another probe socket of the sweep held while it was probed (the system gives
+    /// probe sockets ports from the range a sweep of this host covers, and two can hold each
+    /// other's targets) heard nothing but was never asked: it is probed once more, with a new
+    /// socket, before it is called OpenOrFiltered.
+    /// </remarks>
     internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
+    {
+        int each = settings.Retries + 1;
+        if (Attempts(target, settings, 0, token, emit))
+        {
+            return;
+        }
+
+        bool again = settings.Intercepted.TryRemove(target.EndPoint.Port, out _);
+        if (again && Attempts(target, settings, each, token, emit))
+        {
+            return;
+        }
+
+        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, target.Payload.Name, again ? 2 * each : each));
+    }
+
+    // Every attempt of one verdict on a socket of its own, numbered after the earlier ones; false when none was answered.
+    private static bool Attempts(ProbeTarget target, ProbeSettings settings, int earlierAttempts, CancellationToken token, Action<object> emit)
     {
         ProbePayload payload = target.Payload;
         var session = new ProbeKey(0, NewNonce());
-        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
+        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding, settings.Intercepted);
         IPAddress host = target.EndPoint.Address;
         var sentAt = new List<long>();
         for (int attempt = 0; attempt <= settings.Retries; attempt++)
@@ -42,8 +66,8 @@ internal static class PortProber
             sentAt.Add(socket.Send(bytes, out IcmpReport? earlier));
             if (earlier is not null)
             {
-                emit(IcmpResult(target, payload, attempt + 1, earlier, null, null));
-                return;
+                emit(IcmpResult(target, payload, earlierAttempts + attempt + 1, earlier, null, null));
+                return true;
             }
 
             bool last = attempt == settings.Retries;
@@ -60,8 +84,8 @@ internal static class PortProber
                     settings.RoundTrips.Add(host, icmpRoundTrip);
                 }
 
-                emit(IcmpResult(target, payload, attempt + 1, icmp, icmpRoundTrip, null));
-                return;
+                emit(IcmpResult(target, payload, earlierAttempts + attempt + 1, icmp, icmpRoundTrip, null));
+                return true;
             }
 
             UdpDatagram reply = answer.Reply!;
@@ -74,12 +98,12 @@ internal static class PortProber
                 settings.RoundTrips.Add(host, reply.RoundTripTime.Value);
             }
 
-            emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, attempt + 1,
+            emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.Open, payload.Name, earlierAttempts + attempt + 1,
                 reply, reply.RoundTripTime, recognised is not null, recognised?.Summary));
-            return;
+            return true;
         }
 
-        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, payload.Name, settings.Retries + 1));
+        return false;
     }
 
     /// <summary>

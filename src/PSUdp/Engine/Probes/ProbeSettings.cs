@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Text;
 using PSUdp.Engine.Sockets;
 using PSUdp.Engine.Text;
@@ -34,6 +35,13 @@ internal sealed class ProbeSettings
 
     /// <summary>Spaces the datagrams to each host (ICMP rate limits).</summary>
     public HostPacer Pacer { get; set; } = new();
+
+    /// <summary>
+    /// The local ports of this sweep's probe sockets at which a datagram from somebody other than
+    /// their target arrived: on this host that is another probe of the sweep, sent to the port
+    /// the system had just given one of its own sockets (see <see cref="PortProber.Verdict"/>).
+    /// </summary>
+    public ConcurrentDictionary<int, bool> Intercepted { get; } = new();
 
     /// <summary>How replies' Text is decoded.</summary>
     public Encoding Encoding { get; set; } = EncodingResolver.Default;

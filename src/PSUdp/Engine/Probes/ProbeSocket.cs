@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
@@ -34,9 +35,12 @@ internal sealed class ProbeSocket : IDisposable
     private readonly Encoding encoding;
     private readonly SendStamps? stamps;
     private readonly Dictionary<long, int> sendNumbers = new();
+    private readonly ConcurrentDictionary<int, bool>? intercepted;
 
-    internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding)
+    internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding,
+        ConcurrentDictionary<int, bool>? intercepted = null)
     {
+        this.intercepted = intercepted;
         _ = WarmedUp.Value;
         var own = new SocketOptions
         {
@@ -52,6 +56,22 @@ internal sealed class ProbeSocket : IDisposable
             ProbePathMtu = options.ProbePathMtu,
         };
         socket = UdpSocketFactory.Create(own);
+        // The system may give the probe socket the very port it probes (a sweep of the ephemeral
+        // range on this host meets it about once): the probe would then arrive at its own socket
+        // and read as an answer. Another socket, taken while this one still holds the port, cannot.
+        for (int tries = 0; own.LocalPort == 0 && tries < 3 && ((IPEndPoint)socket.LocalEndPoint!).Port == target.Port; tries++)
+        {
+            Socket taken = socket;
+            try
+            {
+                socket = UdpSocketFactory.Create(own);
+            }
+            finally
+            {
+                taken.Dispose();
+            }
+        }
+
         try
         {
             UdpSocketFactory.CheckFamily((IPEndPoint)socket.LocalEndPoint!,
@@ -209,10 +229,20 @@ internal sealed class ProbeSocket : IDisposable
                     continue;
                 }
 
-                if (reader.TryRead(out DatagramView view) && view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
+                if (!reader.TryRead(out DatagramView view))
+                {
+                    continue;
+                }
+
+                if (view.RemoteAddress.Equals(targetAddress) && (anyPort || view.RemotePort == target.Port))
                 {
                     long kernel = reader.KernelTime(view);
                     return new ProbeEvent(view.ToDatagram(encoding), null, RoundTripClock.Arrived(kernel), kernel);
+                }
+
+                if (intercepted is not null)
+                {
+                    intercepted[view.LocalPort] = true; // not ours: the probe of this very port, most likely
                 }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)

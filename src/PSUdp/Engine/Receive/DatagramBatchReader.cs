@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -34,7 +35,11 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
     private readonly MultiMessage* messages;
     private readonly byte* names;
     private readonly byte* controls;
-    private readonly byte[] buffers;      // pinned for the reader's life: the kernel writes into it
+    // Pinned for the reader's life: the kernel writes into it. A sweep makes a one-slot reader per
+    // probe socket, and a new 64 KiB array for each cost more than the probe: those are reused.
+    private const int SpareSlots = 64;
+    private static readonly ConcurrentQueue<byte[]> Spares = new();
+    private readonly byte[] buffers;
     private GCHandle pin;
     private readonly AddressCache remotes = new();
     // One per family: a dual-mode socket gets both IPV6_PKTINFO (the v4-mapped form) and IP_PKTINFO
@@ -53,7 +58,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         boundAddress = local.Address;
 
         // The managed buffer first: if it cannot be had, nothing unmanaged is left behind.
-        buffers = new byte[checked(capacity * bufferLength)];
+        buffers = Take(checked(capacity * bufferLength), capacity);
         pin = GCHandle.Alloc(buffers, GCHandleType.Pinned);
         byte* first = (byte*)pin.AddrOfPinnedObject();
         long size = (long)capacity * (sizeof(MultiMessage) + sizeof(IoVector) + NameLength + ControlLength);
@@ -64,6 +69,7 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         catch
         {
             pin.Free();
+            Give(buffers, capacity);
             throw;
         }
 
@@ -212,6 +218,19 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
         {
             Marshal.FreeHGlobal(memory);
             pin.Free();
+            Give(buffers, Capacity);
+        }
+    }
+
+    // A one-slot reader's array from the spares when one of its length is there, else a new one.
+    private static byte[] Take(int length, int capacity) =>
+        capacity == 1 && Spares.TryDequeue(out byte[]? spare) && spare.Length == length ? spare : new byte[length];
+
+    private static void Give(byte[] buffer, int capacity)
+    {
+        if (capacity == 1 && Spares.Count < SpareSlots)
+        {
+            Spares.Enqueue(buffer);
         }
     }
 
