@@ -116,7 +116,7 @@ $Counts = if ($Quick) {
     @{ Receive = 50000; Echo = 2000; EchoFlood = 20000; Send = 50000; SendUdpClient = 5000; Startup = 3; Memory = 50000; Load = 200000; PacedSeconds = 2; Multicast = 50000; Ports = 1000; ProbeSeries = 2000; Capture = 50000; Facts = 50000; RelayFlood = 50000; RelayEcho = 2000 }
 }
 else {
-    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 10; Memory = 1000000; Load = 2000000; PacedSeconds = 10; Multicast = 1000000; Ports = 1000; ProbeSeries = 10000; Capture = 1000000; Facts = 1000000; RelayFlood = 1000000; RelayEcho = 20000 }
+    @{ Receive = 1000000; Echo = 20000; EchoFlood = 200000; Send = 1000000; SendUdpClient = 100000; Startup = 20; Memory = 1000000; Load = 2000000; PacedSeconds = 10; Multicast = 1000000; Ports = 1000; ProbeSeries = 10000; Capture = 1000000; Facts = 1000000; RelayFlood = 1000000; RelayEcho = 20000 }
 }
 if (-not $Repeat) { $Repeat = if ($Quick) { 1 } else { 3 } }
 
