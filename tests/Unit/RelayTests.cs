@@ -193,7 +193,7 @@ public class RelayTests
         long ms = Stopwatch.Frequency / 1000;
         foreach ((int id, long due) in new[] { (1, now + (30 * ms)), (2, now + (10 * ms)), (3, now + (20 * ms)), (4, now + (10 * ms)), (5, now + ms) })
         {
-            clock.Add(new HeldDatagram(null!, null!, [(byte)id], 1, RelayAction.Forwarded, now, null) { Due = due });
+            clock.Add(new HeldDatagram(null!, null!, [(byte)id], 1, 1, RelayAction.Forwarded, now, null) { Due = due });
         }
 
         clock.Start();
@@ -211,11 +211,34 @@ public class RelayTests
         long later = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         for (int i = 0; i < 3; i++)
         {
-            clock.Add(new HeldDatagram(null!, null!, [1], 1, RelayAction.Delayed, 0, null) { Due = later });
+            clock.Add(new HeldDatagram(null!, null!, [1], 1, 1, RelayAction.Delayed, 0, null) { Due = later });
         }
 
         Assert.Equal(3, clock.Stop().Count);
         Thread.Sleep(1200);
         Assert.Equal(0, fired);
+    }
+
+    [Fact]
+    public void PayloadPool_GivesBackTheSameArraysAndNoMoreThanWereOut()
+    {
+        var pool = new PayloadPool();
+        byte[] small = pool.Rent(64);
+        byte[] odd = pool.Rent(65);
+        byte[] largest = pool.Rent(DatagramLimits.MaxDatagramLength);
+        Assert.Equal(64, small.Length);
+        Assert.Equal(128, odd.Length);
+        Assert.Equal(DatagramLimits.MaxDatagramLength, largest.Length);
+        Assert.Empty(pool.Rent(0));
+
+        pool.Return(small);
+        pool.Return(odd);
+        pool.Return(largest);
+        Assert.Same(odd, pool.Rent(100));
+        Assert.Same(small, pool.Rent(1));
+        Assert.Same(largest, pool.Rent(40000));
+
+        // What is out stays out: the pool kept one array of a size, so the next is a new one.
+        Assert.NotSame(small, pool.Rent(64));
     }
 }

@@ -181,7 +181,7 @@ def report(arrivals, count):
         "lost_sha256": hashlib.sha256(",".join(map(str, lost)).encode()).hexdigest(),
         "runs": (len(lost) / len(runs)) if runs else 0.0,
         "delay_ms": {"mean": mean, "std": std, "min": min(delays) if delays else 0.0, "max": max(delays) if delays else 0.0,
-                     "p50": percentile(0.5), "p99": percentile(0.99), "worst_seq": arrivals_worst(arrivals)},
+                     "p25": percentile(0.25), "p50": percentile(0.5), "p75": percentile(0.75), "p99": percentile(0.99), "worst_seq": arrivals_worst(arrivals)},
         "rate": rate,
     }), flush=True)
 

@@ -7,14 +7,16 @@ using PSUdp.Engine.Load;
 namespace PSUdp.Engine.Relay;
 
 /// <summary>A datagram a relay holds until its departure.</summary>
-internal sealed class HeldDatagram(RelayFlow flow, RelayLine line, byte[] payload, int copies, RelayAction action, long arrived, UdpDatagram? record)
+internal sealed class HeldDatagram(RelayFlow flow, RelayLine line, byte[] payload, int length, int copies, RelayAction action, long arrived, UdpDatagram? record)
 {
     internal RelayFlow Flow { get; } = flow;
 
     internal RelayLine Line { get; } = line;
 
-    /// <summary>A copy of the payload, with the corrupted bit already flipped.</summary>
+    /// <summary>A copy of the payload in an array of the relay's pool, with the corrupted bit already flipped: its first <see cref="Length"/> bytes.</summary>
     internal byte[] Payload { get; } = payload;
+
+    internal int Length { get; } = length;
 
     /// <summary>2 for a duplicated datagram.</summary>
     internal int Copies { get; } = copies;

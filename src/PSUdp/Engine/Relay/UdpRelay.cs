@@ -34,6 +34,8 @@ internal sealed class UdpRelay : IDisposable
     private readonly RelayLine toTarget;
     private readonly RelayLine toClient;
     private readonly RelayClock clock;
+
+    private readonly PayloadPool payloads = new();
     private readonly Thread thread;
     private readonly Dictionary<(IPAddress Address, int Port), RelayFlow> flows = new();
     private readonly BlockingCollection<RelayedDatagram> records = new(new ConcurrentQueue<RelayedDatagram>(), RecordCapacity);
@@ -241,7 +243,7 @@ internal sealed class UdpRelay : IDisposable
                     held.Done = true;
                     for (int i = 0; i < held.Copies; i++)
                     {
-                        held.Line.Released(held.Payload.Length);
+                        held.Line.Released(held.Length);
                         held.Line.Discarded();
                     }
 
@@ -293,7 +295,9 @@ internal sealed class UdpRelay : IDisposable
             return;
         }
 
-        long now = Stopwatch.GetTimestamp();
+        // The delay and the link count from the datagram's arrival, the kernel's receive stamp where
+        // the reader has it, so the relay's own wake-up and the batch before it are not added to them.
+        long now = RoundTripClock.Arrived(datagram.Facts.UtcTicks);
         RelayFlow? flow = Find(datagram.RemoteAddress, datagram.RemotePort, now);
         UdpDatagram? record = options.Record ? datagram.ToDatagram(options.Encoding) : null;
         if (flow is null)
@@ -479,10 +483,10 @@ internal sealed class UdpRelay : IDisposable
             return;
         }
 
-        byte[] payload = new byte[length];
+        byte[] payload = payloads.Rent(length);
         Buffer.BlockCopy(buffer, offset, payload, 0, length);
         Flip(payload, 0, decision.CorruptBit);
-        var held = new HeldDatagram(flow, line, payload, (decision.Action & RelayAction.Duplicated) != 0 ? 2 : 1, decision.Action, now, record)
+        var held = new HeldDatagram(flow, line, payload, length, (decision.Action & RelayAction.Duplicated) != 0 ? 2 : 1, decision.Action, now, record)
         {
             Due = decision.Departure,
 
@@ -519,12 +523,14 @@ internal sealed class UdpRelay : IDisposable
         RelayAction action = held.Action;
         for (int i = 0; i < held.Copies; i++)
         {
-            held.Line.Released(held.Payload.Length);
-            if (!Send(held.Flow, held.Line, held.Payload, 0, held.Payload.Length))
+            held.Line.Released(held.Length);
+            if (!Send(held.Flow, held.Line, held.Payload, 0, held.Length))
             {
                 action |= stopping || held.Flow.Closed ? RelayAction.Discarded : RelayAction.Failed;
             }
         }
+
+        payloads.Return(held.Payload); // Done: nothing sends it again
 
         if (reordered)
         {
