@@ -133,9 +133,11 @@ internal sealed unsafe class DatagramBatchReader : IDisposable
             return null;
         }
 
-        // The same packet information ReceiveMessageFrom would switch on: both families on a dual-mode socket.
+        // The packet information of the socket's family. A dual-mode socket gets IPV6_PKTINFO for
+        // its IPv4 datagrams too (the v4-mapped destination and the interface), so IP_PKTINFO would
+        // only make the kernel build a second control message that says the same.
         bool v6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
-        if ((!v6 || socket.DualMode) && !SetOption(handle, SolIP, IPPktInfo))
+        if (!v6 && !SetOption(handle, SolIP, IPPktInfo))
         {
             return null;
         }
