@@ -106,9 +106,12 @@ Describe 'Test-UdpConnection verdicts on loopback' {
     }
 
     It 'shows progress for a sweep that lasts more than a second, and completes it' {
+        # Two silent ports: a host that never answers keeps every wait at -TimeoutSeconds (1.2 s in all).
+        $quiet = [System.Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp')
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module PSUdp; Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port), $closed -TimeoutSeconds 1.5 -Retries 1")
+            $quiet.Bind([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+            $null = $ps.AddScript("Import-Module PSUdp; Test-UdpConnection -ComputerName 127.0.0.1 -Port $($silent.LocalEndPoint.Port), $($quiet.LocalEndPoint.Port) -TimeoutSeconds 0.6 -Retries 1")
             $results = $ps.Invoke()
             $results.Count | Should -Be 2
             $progress = @($ps.Streams.Progress)
@@ -117,7 +120,7 @@ Describe 'Test-UdpConnection verdicts on loopback' {
             $progress[0].StatusDescription | Should -Match 'of 2 targets: \d+ open, \d+ closed, \d+ filtered, \d+ open\|filtered'
             $progress[-1].RecordType | Should -Be 'Completed'
         }
-        finally { $ps.Dispose() }
+        finally { $ps.Dispose(); $quiet.Dispose() }
     }
 
     It 'the table view fills every column, also for deserialized results' -Skip:([bool]$NoConnReset) {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PSUdp.Engine.Probes;
 
 namespace PSUdp.Tests;
@@ -117,6 +118,27 @@ public class ProberTests
         Assert.Equal("no-response", result.Reason);
         Assert.Equal(3, result.Attempts);
         Assert.Equal(3, CountWaiting(silent)); // three empty datagrams
+    }
+
+    [Fact]
+    public void OnceTheHostHasAnswered_EveryAttemptWaitsItsRoundTripTimeout_TheLastToo()
+    {
+        // The closed port's ICMP error teaches the sweep the host's round trip (tens of
+        // microseconds on loopback), so the silent port's three attempts each wait the floor, 0.1 s,
+        // and not the 5 s ceiling; before that answer they would wait the ceiling.
+        using Socket silent = Loopback.Bind(IPAddress.Loopback);
+        ProbeSettings settings = Fast();
+        settings.Timeout = TimeSpan.FromSeconds(5);
+        settings.ThrottleLimit = 1;
+        var clock = Stopwatch.StartNew();
+        List<object> results = Run(settings, Target(IPAddress.Loopback, Loopback.ClosedPort()), Target(IPAddress.Loopback, silent.EndPoint().Port));
+        TimeSpan took = clock.Elapsed;
+
+        Assert.Equal(new[] { UdpVerdict.Closed, UdpVerdict.OpenOrFiltered }, results.Cast<UdpProbeResult>().Select(r => r.Verdict));
+        Assert.Equal(3, ((UdpProbeResult)results[1]).Attempts);
+        Assert.Equal(3, CountWaiting(silent));
+        Assert.True(took < settings.Timeout, $"the sweep took {took.TotalSeconds:F2} s: an attempt waited the ceiling");
+        Assert.True(took >= TimeSpan.FromMilliseconds(3 * HostRoundTrip.Floor.TotalMilliseconds * 0.95), $"the sweep took {took.TotalSeconds:F2} s: the attempts waited less than the floor");
     }
 
     private static int CountWaiting(Socket socket)

@@ -7,9 +7,9 @@ namespace PSUdp.Engine.Probes;
 /// <summary>
 /// What a sweep has learnt of each host's round trip, as nmap learns it: a smoothed round trip and
 /// its variation (RFC 6298's estimator) from every probe answered at its first attempt (Karn's
-/// rule: an answer to a datagram sent again could be to either). A probe to that host that is not
-/// its last waits <see cref="Wait"/>: the estimate's timeout, at least <see cref="Floor"/> (nmap
-/// -T4's minimum) and at most the caller's ceiling; before any answer, the ceiling.
+/// rule: an answer to a datagram sent again could be to either). Each probe to that host waits
+/// <see cref="Wait"/>: the estimate's timeout, at least <see cref="Floor"/> (nmap -T4's minimum)
+/// and at most the caller's ceiling; before any answer, the ceiling.
 /// </summary>
 internal sealed class HostRoundTrip
 {
@@ -35,7 +35,7 @@ internal sealed class HostRoundTrip
         }
     }
 
-    /// <summary>How long a probe to <paramref name="address"/> waits before the next attempt: between <see cref="Floor"/> and <paramref name="ceiling"/>.</summary>
+    /// <summary>How long a probe to <paramref name="address"/> waits for its answer: between <see cref="Floor"/> and <paramref name="ceiling"/>.</summary>
     internal TimeSpan Wait(IPAddress address, TimeSpan ceiling)
     {
         lock (hosts)

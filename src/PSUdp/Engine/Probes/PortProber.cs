@@ -23,10 +23,11 @@ internal static class PortProber
 {
     /// <summary>
     /// nmap's verdict for one target: the first reply (Open) or ICMP error (Closed, Filtered) ends it;
-    /// silence after every attempt is OpenOrFiltered. An attempt that is not the last waits what the
-    /// host's round trips so far say (<see cref="HostRoundTrip"/>, learnt from every target of the
-    /// sweep on that host, also while it waits); the last waits the whole timeout, so a slow
-    /// service's answer to any attempt still counts.
+    /// silence after every attempt is OpenOrFiltered. Each attempt waits what the host's round trips
+    /// so far say (<see cref="HostRoundTrip"/>, learnt from every target of the sweep on that host,
+    /// also while it waits), as nmap's probes do: the whole timeout until the host has answered,
+    /// then its round-trip timeout. An answer to an earlier attempt that comes during a later one
+    /// still counts, with its own round trip.
     /// </summary>
     /// <remarks>
     /// A port that another probe socket of the sweep held while it was probed (the system gives
@@ -70,8 +71,7 @@ internal static class PortProber
                 return true;
             }
 
-            bool last = attempt == settings.Retries;
-            if (WaitForAnswer(socket, sentAt[attempt], () => last ? settings.Timeout : settings.RoundTrips.Wait(host, settings.Timeout), token) is not { } answer)
+            if (WaitForAnswer(socket, sentAt[attempt], () => settings.RoundTrips.Wait(host, settings.Timeout), token) is not { } answer)
             {
                 continue;
             }

@@ -15,7 +15,7 @@ internal sealed class ProbeSettings
     /// <summary>Datagrams sent again after silence, for a verdict (not in a series).</summary>
     public int Retries { get; set; } = 2;
 
-    /// <summary>How long each probe waits for its answer at most (the last attempt waits all of it; see <see cref="RoundTrips"/>).</summary>
+    /// <summary>How long each probe waits for its answer at most (the ceiling of what <see cref="RoundTrips"/> says each waits).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>0 for one verdict per target; N for a series of N probes and a summary.</summary>
