@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Security.Cryptography;
 using System.Threading;
 using PSUdp.Engine.Sockets;
@@ -33,7 +34,10 @@ internal static class PortProber
     /// A port that another probe socket of the sweep held while it was probed (the system gives
     /// probe sockets ports from the range a sweep of this host covers, and two can hold each
     /// other's targets) heard nothing but was never asked: it is probed once more, with a new
-    /// socket, before it is called OpenOrFiltered.
+    /// socket, before it is called OpenOrFiltered. A holder does not always tell (one was seen
+    /// to read none of the probes it held, while its own target's answers went to another
+    /// holder), so in a sweep of several targets every silent port of this host gets that second
+    /// round; a single target cannot meet the sweep's other sockets.
     /// </remarks>
     internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
     {
@@ -43,7 +47,7 @@ internal static class PortProber
             return;
         }
 
-        bool again = settings.Intercepted.TryRemove(target.EndPoint.Port, out _);
+        bool again = settings.Intercepted.TryRemove(target.EndPoint.Port, out _) | (settings.ManyTargets && OnThisHost(target.EndPoint.Address));
         if (again && Attempts(target, settings, each, token, emit))
         {
             return;
@@ -292,6 +296,32 @@ internal static class PortProber
     private static UdpProbeResult IcmpResult(ProbeTarget target, ProbePayload payload, int attempts, IcmpReport icmp, TimeSpan? roundTrip, int? sequence) =>
         new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
             roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
+
+    // This host: a loopback address or one of its interfaces' (read once; a stale list only
+    // costs or spares a silent port its second round).
+    private static bool OnThisHost(IPAddress address) =>
+        IPAddress.IsLoopback(address) || HostAddresses.Value.Contains(Addresses.Normalize(address));
+
+    private static readonly Lazy<HashSet<IPAddress>> HostAddresses = new(() =>
+    {
+        var addresses = new HashSet<IPAddress>();
+        try
+        {
+            foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (UnicastIPAddressInformation unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    addresses.Add(Addresses.Normalize(unicast.Address));
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Not told: loopback alone counts as this host.
+        }
+
+        return addresses;
+    });
 
     internal static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

@@ -43,6 +43,9 @@ internal sealed class ProbeSettings
     /// </summary>
     public ConcurrentDictionary<int, bool> Intercepted { get; } = new();
 
+    /// <summary>True when the sweep has more than one target: its probe sockets can then hold each other's targets.</summary>
+    public bool ManyTargets { get; set; }
+
     /// <summary>How replies' Text is decoded.</summary>
     public Encoding Encoding { get; set; } = EncodingResolver.Default;
 }

@@ -31,6 +31,7 @@ internal sealed class ProbeSweep : IDisposable
     {
         this.targets = targets;
         this.settings = settings;
+        settings.ManyTargets = targets.Count > 1;
         slots = new Slot[targets.Count];
         for (int i = 0; i < slots.Length; i++)
         {
