@@ -34,7 +34,6 @@ internal sealed class UdpRelay : IDisposable
     private readonly RelayLine toTarget;
     private readonly RelayLine toClient;
     private readonly RelayClock clock;
-
     private readonly PayloadPool payloads = new();
     private readonly Thread thread;
     private readonly Dictionary<(IPAddress Address, int Port), RelayFlow> flows = new();
