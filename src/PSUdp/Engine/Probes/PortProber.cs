@@ -31,13 +31,13 @@ internal static class PortProber
     /// still counts, with its own round trip.
     /// </summary>
     /// <remarks>
-    /// A port that another probe socket of the sweep held while it was probed (the system gives
-    /// probe sockets ports from the range a sweep of this host covers, and two can hold each
-    /// other's targets) heard nothing but was never asked: it is probed once more, with a new
-    /// socket, before it is called OpenOrFiltered. A holder does not always tell (one was seen
-    /// to read none of the probes it held, while its own target's answers went to another
-    /// holder), so in a sweep of several targets every silent port of this host gets that second
-    /// round; a single target cannot meet the sweep's other sockets.
+    /// On this host, a sweep meets its own probe sockets: the system gives them ports from the
+    /// range being swept, and one that holds another target's port for that target's attempts
+    /// catches every probe meant for it, so the port hears nothing though nobody was asked (and
+    /// the holder cannot be relied on to tell: one was seen reading none of what it caught). In a
+    /// sweep of several targets, a silent port of this host is therefore probed once more, with a
+    /// new socket, before it is called OpenOrFiltered; a single target cannot meet other sockets
+    /// of its sweep, and its own never holds the port it probes.
     /// </remarks>
     internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
     {
@@ -47,7 +47,7 @@ internal static class PortProber
             return;
         }
 
-        bool again = settings.Intercepted.TryRemove(target.EndPoint.Port, out _) | (settings.ManyTargets && OnThisHost(target.EndPoint.Address));
+        bool again = settings.ManyTargets && OnThisHost(target.EndPoint.Address);
         if (again && Attempts(target, settings, each, token, emit))
         {
             return;
@@ -61,7 +61,7 @@ internal static class PortProber
     {
         ProbePayload payload = target.Payload;
         var session = new ProbeKey(0, NewNonce());
-        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding, settings.Intercepted);
+        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
         IPAddress host = target.EndPoint.Address;
         var sentAt = new List<long>();
         for (int attempt = 0; attempt <= settings.Retries; attempt++)

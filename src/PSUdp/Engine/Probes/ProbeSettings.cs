@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Text;
 using PSUdp.Engine.Sockets;
 using PSUdp.Engine.Text;
@@ -37,13 +36,10 @@ internal sealed class ProbeSettings
     public HostPacer Pacer { get; set; } = new();
 
     /// <summary>
-    /// The local ports of this sweep's probe sockets at which a datagram from somebody other than
-    /// their target arrived: on this host that is another probe of the sweep, sent to the port
-    /// the system had just given one of its own sockets (see <see cref="PortProber.Verdict"/>).
+    /// True when the sweep has more than one target: on this host its probe sockets, which the
+    /// system gives ports of the range being swept, can then hold each other's targets (see
+    /// <see cref="PortProber.Verdict"/>).
     /// </summary>
-    public ConcurrentDictionary<int, bool> Intercepted { get; } = new();
-
-    /// <summary>True when the sweep has more than one target: its probe sockets can then hold each other's targets.</summary>
     public bool ManyTargets { get; set; }
 
     /// <summary>How replies' Text is decoded.</summary>

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
@@ -35,12 +34,9 @@ internal sealed class ProbeSocket : IDisposable
     private readonly Encoding encoding;
     private readonly SendStamps? stamps;
     private readonly Dictionary<long, int> sendNumbers = new();
-    private readonly ConcurrentDictionary<int, bool>? intercepted;
 
-    internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding,
-        ConcurrentDictionary<int, bool>? intercepted = null)
+    internal ProbeSocket(SocketOptions options, IPEndPoint target, bool answersFromAnotherPort, Encoding encoding)
     {
-        this.intercepted = intercepted;
         _ = WarmedUp.Value;
         var own = new SocketOptions
         {
@@ -238,11 +234,6 @@ internal sealed class ProbeSocket : IDisposable
                 {
                     long kernel = reader.KernelTime(view);
                     return new ProbeEvent(view.ToDatagram(encoding), null, RoundTripClock.Arrived(kernel), kernel);
-                }
-
-                if (intercepted is not null)
-                {
-                    intercepted[view.LocalPort] = true; // not ours: the probe of this very port, most likely
                 }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
