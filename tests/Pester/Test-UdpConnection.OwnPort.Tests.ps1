@@ -23,6 +23,15 @@ Describe 'Test-UdpConnection on a host whose ephemeral range holds the port it p
         $a = $domain.GetHost('a')
         $null = & ip netns exec $a.Namespace sysctl -qw 'net.ipv4.ip_local_port_range=40000 40001' 2>&1
         $range = (& ip netns exec $a.Namespace cat /proc/sys/net/ipv4/ip_local_port_range) -split '\s+' | Where-Object { $_ }
+
+        # Runs a script in pwsh in the namespace: its lines that start with VERDICT, and everything it wrote when they are not $expected.
+        function Invoke-Verdicts([string] $script, [int] $expected) {
+            $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)
+            $run = Invoke-TestProcess -FilePath $pwsh[0] -ArgumentList $arguments -Namespace $a.Namespace -TimeoutSeconds 120
+            $verdicts = @($run.Output | Where-Object { "$_" -like 'VERDICT *' })
+            $verdicts.Count | Should -Be $expected -Because ($run.Output + $run.Error -join "`n")
+            $verdicts
+        }
     }
 
     AfterAll {
@@ -34,12 +43,15 @@ Describe 'Test-UdpConnection on a host whose ephemeral range holds the port it p
     }
 
     It 'calls a closed port in the range Closed every time, never Open by its own probe' {
-        $script = 'Import-Module PSUdp; 1..12 | ForEach-Object { $r = Test-UdpConnection 127.0.0.1 -Port 40000 -ThrottleLimit 1; "VERDICT $($r.Verdict) $($r.Evidence)" }'
-        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)
-        $run = Invoke-TestProcess -FilePath $pwsh[0] -ArgumentList $arguments -Namespace $a.Namespace -TimeoutSeconds 120
-        $verdicts = @($run.Output | Where-Object { "$_" -like 'VERDICT *' })
-        $verdicts.Count | Should -Be 12 -Because ($run.Output + $run.Error -join "`n")
+        $verdicts = Invoke-Verdicts 'Import-Module PSUdp; 1..12 | ForEach-Object { $r = Test-UdpConnection 127.0.0.1 -Port 40000 -ThrottleLimit 1; "VERDICT $($r.Verdict) $($r.Evidence)" }' 12
         $verdicts | Should -Not -Match 'Open' -Because ($verdicts -join "`n")
         @($verdicts | Where-Object { $_ -like 'VERDICT Closed *' }).Count | Should -Be 12 -Because ($verdicts -join "`n")
+    }
+
+    It 'calls both ports of the range Closed in a sweep, whose shared socket holds one of them' {
+        # The ports of one host share a socket, which the system gives 40000 or 40001: that port is
+        # probed on a socket of its own once the shared one is closed, and gets the other port.
+        $verdicts = Invoke-Verdicts 'Import-Module PSUdp; 1..12 | ForEach-Object { Test-UdpConnection 127.0.0.1 -Port 39999, 40000, 40001, 40002 | ForEach-Object { "VERDICT $($_.Port) $($_.Verdict) $($_.Attempts) $($_.Evidence)" } }' 48
+        @($verdicts | Where-Object { $_ -like 'VERDICT * Closed 1 *' }).Count | Should -Be 48 -Because ($verdicts -join "`n")
     }
 }

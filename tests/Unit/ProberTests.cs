@@ -24,7 +24,8 @@ public class ProberTests
         new(address.ToString(), new IPEndPoint(address, port), payload ?? ProbePayload.ForPort(port));
 
     // An echo peer on its own thread: answers every datagram, except those <paramref name="drop"/> picks.
-    private static (Socket Socket, Thread Thread) Echo(IPAddress address, Func<int, bool>? drop = null, Func<int, int>? delayMs = null)
+    private static (Socket Socket, Thread Thread) Echo(IPAddress address, Func<int, bool>? drop = null, Func<int, int>? delayMs = null,
+        System.Collections.Concurrent.ConcurrentQueue<EndPoint>? saw = null)
     {
         Socket socket = Loopback.Bind(address);
         socket.ReceiveTimeout = 0;
@@ -36,6 +37,7 @@ public class ProberTests
                 while (true)
                 {
                     byte[] request = socket.ReceiveOne(out EndPoint from);
+                    saw?.Enqueue(from);
                     int i = n++;
                     if (drop?.Invoke(i) == true)
                     {
@@ -125,9 +127,8 @@ public class ProberTests
     {
         // The closed port's ICMP error teaches the sweep the host's round trip (tens of
         // microseconds on loopback), so each of the silent port's attempts waits the floor, 0.1 s,
-        // and not the 5 s ceiling; before that answer they would wait the ceiling. A silent port of
-        // this host in a sweep of several targets gets a second round of three (the sweep's own
-        // sockets could have held it): six attempts.
+        // and not the 5 s ceiling; before that answer they would wait the ceiling. The two ports
+        // share the sweep's one socket, so the silent one met no other socket: three attempts.
         using Socket silent = Loopback.Bind(IPAddress.Loopback);
         ProbeSettings settings = Fast();
         settings.Timeout = TimeSpan.FromSeconds(5);
@@ -137,10 +138,70 @@ public class ProberTests
         TimeSpan took = clock.Elapsed;
 
         Assert.Equal(new[] { UdpVerdict.Closed, UdpVerdict.OpenOrFiltered }, results.Cast<UdpProbeResult>().Select(r => r.Verdict));
-        Assert.Equal(6, ((UdpProbeResult)results[1]).Attempts);
-        Assert.Equal(6, CountWaiting(silent));
+        Assert.Equal(3, ((UdpProbeResult)results[1]).Attempts);
+        Assert.Equal(3, CountWaiting(silent));
         Assert.True(took < settings.Timeout, $"the sweep took {took.TotalSeconds:F2} s: an attempt waited the ceiling");
-        Assert.True(took >= TimeSpan.FromMilliseconds(6 * HostRoundTrip.Floor.TotalMilliseconds * 0.95), $"the sweep took {took.TotalSeconds:F2} s: the attempts waited less than the floor");
+        Assert.True(took >= TimeSpan.FromMilliseconds(3 * HostRoundTrip.Floor.TotalMilliseconds * 0.95), $"the sweep took {took.TotalSeconds:F2} s: the attempts waited less than the floor");
+    }
+
+    [Fact]
+    public void ThePortsOfOneHostShareOneSocket_EachAnswerToldToItsPort()
+    {
+        // Two echo peers hear the probes of the same socket; each reply and each ICMP error still
+        // goes to its own target, by the port it came from or the port the error quotes.
+        var sawA = new System.Collections.Concurrent.ConcurrentQueue<EndPoint>();
+        var sawB = new System.Collections.Concurrent.ConcurrentQueue<EndPoint>();
+        var (a, _) = Echo(IPAddress.Loopback, saw: sawA);
+        var (b, _) = Echo(IPAddress.Loopback, saw: sawB);
+        using Socket silent = Loopback.Bind(IPAddress.Loopback);
+        using (a)
+        using (b)
+        {
+            ProbeTarget[] targets =
+            {
+                Target(IPAddress.Loopback, Loopback.ClosedPort()),
+                Target(IPAddress.Loopback, a.EndPoint().Port, ProbePayload.Of(new EchoProbe())),
+                Target(IPAddress.Loopback, silent.EndPoint().Port),
+                Target(IPAddress.Loopback, b.EndPoint().Port, ProbePayload.Of(new EchoProbe())),
+                Target(IPAddress.Loopback, Loopback.ClosedPort()),
+            };
+            List<UdpProbeResult> results = Run(Fast(), targets).Cast<UdpProbeResult>().ToList();
+
+            Assert.Equal(new[] { UdpVerdict.Closed, UdpVerdict.Open, UdpVerdict.OpenOrFiltered, UdpVerdict.Open, UdpVerdict.Closed },
+                results.Select(r => r.Verdict));
+            Assert.Equal(targets.Select(t => t.EndPoint.Port), results.Select(r => r.Port));
+            Assert.Equal(a.EndPoint().Port, results[1].Reply!.RemotePort);
+            Assert.Equal(b.EndPoint().Port, results[3].Reply!.RemotePort);
+            Assert.True(results[1].Recognized && results[3].Recognized);
+            Assert.Equal(targets[0].EndPoint.Port, results[0].Icmp!.OriginalDestination!.Port);
+            Assert.Equal(targets[4].EndPoint.Port, results[4].Icmp!.OriginalDestination!.Port);
+            Assert.Equal(3, results[2].Attempts);
+            Assert.All(results.Where(r => r.Verdict != UdpVerdict.OpenOrFiltered), r => Assert.True(r.RoundTripTime > TimeSpan.Zero));
+            int from = Assert.Single(sawA.Select(e => ((IPEndPoint)e).Port).Distinct());
+            Assert.Equal(from, Assert.Single(sawB.Select(e => ((IPEndPoint)e).Port).Distinct()));
+        }
+    }
+
+    [Fact]
+    public void APortAskedTwiceIsProbedTwice_OnceOnTheSharedSocketAndOnceOnItsOwn()
+    {
+        var saw = new System.Collections.Concurrent.ConcurrentQueue<EndPoint>();
+        var (echo, _) = Echo(IPAddress.Loopback, saw: saw);
+        using (echo)
+        {
+            int port = echo.EndPoint().Port;
+            ProbeTarget[] targets =
+            {
+                Target(IPAddress.Loopback, port, ProbePayload.Of(new EchoProbe())),
+                Target(IPAddress.Loopback, Loopback.ClosedPort()),
+                Target(IPAddress.Loopback, port, ProbePayload.Of(new EchoProbe())),
+            };
+            List<UdpProbeResult> results = Run(Fast(), targets).Cast<UdpProbeResult>().ToList();
+
+            Assert.Equal(new[] { UdpVerdict.Open, UdpVerdict.Closed, UdpVerdict.Open }, results.Select(r => r.Verdict));
+            Assert.Equal(2, saw.Count);
+            Assert.Equal(2, saw.Select(e => ((IPEndPoint)e).Port).Distinct().Count());
+        }
     }
 
     private static int CountWaiting(Socket socket)

@@ -35,33 +35,61 @@ internal static class PortProber
     /// range being swept, and one that holds another target's port for that target's attempts
     /// catches every probe meant for it, so the port hears nothing though nobody was asked (and
     /// the holder cannot be relied on to tell: one was seen reading none of what it caught). In a
-    /// sweep of several targets, a silent port of this host is therefore probed once more, with a
-    /// new socket, before it is called OpenOrFiltered; a single target cannot meet other sockets
-    /// of its sweep, and its own never holds the port it probes.
+    /// silent port of this host is therefore probed once more, with a new socket, before it is
+    /// called OpenOrFiltered, when another socket of its sweep was open while it was probed
+    /// (<see cref="SweepSockets"/>); its own socket never holds the port it probes.
     /// </remarks>
     internal static void Verdict(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
     {
         int each = settings.Retries + 1;
-        if (Attempts(target, settings, 0, token, emit))
+        if (Attempts(target, settings, 0, token, emit, out bool metOthers))
         {
             return;
         }
 
-        bool again = settings.ManyTargets && OnThisHost(target.EndPoint.Address);
-        if (again && Attempts(target, settings, each, token, emit))
+        if (metOthers && OnThisHost(target.EndPoint.Address))
         {
+            SecondRound(target, settings, token, emit);
             return;
         }
 
-        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, target.Payload.Name, again ? 2 * each : each));
+        emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, target.Payload.Name, each));
     }
 
-    // Every attempt of one verdict on a socket of its own, numbered after the earlier ones; false when none was answered.
-    private static bool Attempts(ProbeTarget target, ProbeSettings settings, int earlierAttempts, CancellationToken token, Action<object> emit)
+    /// <summary>
+    /// A port of this host that was silent through its first round of attempts, probed once more on
+    /// a new socket (see <see cref="Verdict"/>); OpenOrFiltered, after both rounds, when it stays silent.
+    /// </summary>
+    internal static void SecondRound(ProbeTarget target, ProbeSettings settings, CancellationToken token, Action<object> emit)
+    {
+        int each = settings.Retries + 1;
+        if (!Attempts(target, settings, each, token, emit, out _))
+        {
+            emit(new UdpProbeResult(target.ComputerName, target.EndPoint, UdpVerdict.OpenOrFiltered, target.Payload.Name, 2 * each));
+        }
+    }
+
+    // Every attempt of one verdict on a socket of its own, numbered after the earlier ones; false
+    // when none was answered. metOthers: another socket of the sweep was open meanwhile.
+    private static bool Attempts(ProbeTarget target, ProbeSettings settings, int earlierAttempts, CancellationToken token, Action<object> emit, out bool metOthers)
+    {
+        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, target.Payload.AnswersFromAnotherPort, settings.Encoding);
+        SweepSockets.Mark mark = settings.Sockets.Opening();
+        try
+        {
+            return Attempts(socket, target, settings, earlierAttempts, token, emit);
+        }
+        finally
+        {
+            metOthers = settings.Sockets.OthersSince(mark);
+            settings.Sockets.Closed();
+        }
+    }
+
+    private static bool Attempts(ProbeSocket socket, ProbeTarget target, ProbeSettings settings, int earlierAttempts, CancellationToken token, Action<object> emit)
     {
         ProbePayload payload = target.Payload;
         var session = new ProbeKey(0, NewNonce());
-        using var socket = new ProbeSocket(settings.Socket, target.EndPoint, payload.AnswersFromAnotherPort, settings.Encoding);
         IPAddress host = target.EndPoint.Address;
         var sentAt = new List<long>();
         for (int attempt = 0; attempt <= settings.Retries; attempt++)
@@ -293,13 +321,13 @@ internal static class PortProber
         return candidate;
     }
 
-    private static UdpProbeResult IcmpResult(ProbeTarget target, ProbePayload payload, int attempts, IcmpReport icmp, TimeSpan? roundTrip, int? sequence) =>
+    internal static UdpProbeResult IcmpResult(ProbeTarget target, ProbePayload payload, int attempts, IcmpReport icmp, TimeSpan? roundTrip, int? sequence) =>
         new(target.ComputerName, target.EndPoint, Verdicts.FromIcmp(icmp), payload.Name, Math.Max(1, attempts),
             roundTripTime: roundTrip, icmp: icmp, sequence: sequence);
 
     // This host: a loopback address or one of its interfaces' (read once; a stale list only
     // costs or spares a silent port its second round).
-    private static bool OnThisHost(IPAddress address) =>
+    internal static bool OnThisHost(IPAddress address) =>
         IPAddress.IsLoopback(address) || HostAddresses.Value.Contains(Addresses.Normalize(address));
 
     private static readonly Lazy<HashSet<IPAddress>> HostAddresses = new(() =>

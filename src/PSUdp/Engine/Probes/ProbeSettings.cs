@@ -8,7 +8,7 @@ namespace PSUdp.Engine.Probes;
 /// <summary>How Test-UdpConnection probes each target.</summary>
 internal sealed class ProbeSettings
 {
-    /// <summary>Where the probe sockets bind; each target gets a socket of its own.</summary>
+    /// <summary>Where the probe sockets bind.</summary>
     public SocketOptions Socket { get; set; } = new();
 
     /// <summary>Datagrams sent again after silence, for a verdict (not in a series).</summary>
@@ -26,7 +26,7 @@ internal sealed class ProbeSettings
     /// <summary>In a series, also report each probe.</summary>
     public bool Detailed { get; set; }
 
-    /// <summary>Targets probed at once.</summary>
+    /// <summary>Targets probed at once (a host's ports that share a socket count one each).</summary>
     public int ThrottleLimit { get; set; } = 32;
 
     /// <summary>Each host's round trip as the answers so far tell it: how long a probe waits before it is sent again.</summary>
@@ -35,12 +35,8 @@ internal sealed class ProbeSettings
     /// <summary>Spaces the datagrams to each host (ICMP rate limits).</summary>
     public HostPacer Pacer { get; set; } = new();
 
-    /// <summary>
-    /// True when the sweep has more than one target: on this host its probe sockets, which the
-    /// system gives ports of the range being swept, can then hold each other's targets (see
-    /// <see cref="PortProber.Verdict"/>).
-    /// </summary>
-    public bool ManyTargets { get; set; }
+    /// <summary>The sweep's probe sockets that are open: whether a silent port of this host could have met another (see <see cref="PortProber.Verdict"/>).</summary>
+    public SweepSockets Sockets { get; } = new();
 
     /// <summary>How replies' Text is decoded.</summary>
     public Encoding Encoding { get; set; } = EncodingResolver.Default;

@@ -170,6 +170,31 @@ internal sealed class ProbeSocket : IDisposable
         return RoundTripClock.Between(sentAt, at);
     }
 
+    /// <summary>The port the system gave the socket.</summary>
+    internal int LocalPort => ((IPEndPoint)socket.LocalEndPoint!).Port;
+
+    /// <summary>
+    /// Adds to <paramref name="into"/> every ICMP error queued on the socket now, oldest first, without
+    /// waiting (taking the transmit stamps off the queue too), so the next send finds no error
+    /// pending: the system would fail that send to report it. Nothing where the system keeps no error queue.
+    /// </summary>
+    internal void TakeErrors(List<IcmpReport> into)
+    {
+        if (!IcmpErrorQueue.IsAvailable)
+        {
+            return;
+        }
+
+        if (stamps is null)
+        {
+            into.AddRange(IcmpErrorQueue.ReadAll(socket));
+            return;
+        }
+
+        stamps.Drain();
+        into.AddRange(stamps.TakeErrors());
+    }
+
     /// <summary>Sets the TTL (hop limit) of the datagrams sent from now on.</summary>
     internal void SetTimeToLive(int timeToLive) => IPLevelOptions.Apply(socket, new SocketOptions { TimeToLive = timeToLive });
 

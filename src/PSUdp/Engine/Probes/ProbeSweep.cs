@@ -1,24 +1,31 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Net;
 using System.Threading;
 
 namespace PSUdp.Engine.Probes;
 
 /// <summary>
-/// Probes many targets at once, at most <see cref="ProbeSettings.ThrottleLimit"/> at a time, each
-/// on a thread and socket of its own, and hands back what they find in the order the targets were
-/// given (host, then port): a target's results come as soon as every earlier target is done,
-/// and the first target's as they happen. A failure to send to one target (no route) is handed
-/// back in its place as the <see cref="UdpException"/>.
+/// Probes many targets at once, at most <see cref="ProbeSettings.ThrottleLimit"/> at a time, and
+/// hands back what they find in the order the targets were given (host, then port): a target's
+/// results come as soon as every earlier target is done, and the first target's as they happen.
+/// For verdicts, the ports of one host share a socket (<see cref="HostSweep"/>) where the system
+/// tells which port each ICMP error is about; every other target (a series, a payload answered from
+/// another port, a host with one port) is probed on a thread and socket of its own. A failure to
+/// send to one target (no route) is handed back in its place as the <see cref="UdpException"/>.
 /// </summary>
 internal sealed class ProbeSweep : IDisposable
 {
     private readonly IReadOnlyList<ProbeTarget> targets;
     private readonly ProbeSettings settings;
     private readonly Slot[] slots;
+    private readonly List<int[]> work = new();
+    private readonly SemaphoreSlim budget;
     private readonly CancellationTokenSource cancellation = new();
-    private readonly SemaphoreSlim changed = new(0);
+    // Set by the workers at every change; the reader waits on it only once it has caught up, with
+    // little spinning: a reader spinning for each target takes the core a worker needs.
+    private readonly ManualResetEventSlim changed = new(false, spinCount: 1);
     private readonly List<Thread> workers = new();
     private int next = -1;
     private int done;
@@ -31,12 +38,14 @@ internal sealed class ProbeSweep : IDisposable
     {
         this.targets = targets;
         this.settings = settings;
-        settings.ManyTargets = targets.Count > 1;
         slots = new Slot[targets.Count];
         for (int i = 0; i < slots.Length; i++)
         {
             slots[i] = new Slot();
         }
+
+        budget = new SemaphoreSlim(Math.Max(1, settings.ThrottleLimit));
+        Plan();
     }
 
     /// <summary>Targets in all.</summary>
@@ -52,7 +61,7 @@ internal sealed class ProbeSweep : IDisposable
     /// <summary>Starts the worker threads.</summary>
     internal void Start()
     {
-        int count = Math.Max(1, Math.Min(settings.ThrottleLimit, targets.Count));
+        int count = Math.Max(1, Math.Min(settings.ThrottleLimit, work.Count));
         for (int i = 0; i < count; i++)
         {
             var thread = new Thread(Work) { IsBackground = true, Name = "PSUdp probe" };
@@ -69,12 +78,14 @@ internal sealed class ProbeSweep : IDisposable
     internal IEnumerable<object?> Results(CancellationToken token, TimeSpan wake)
     {
         int head = 0;
+        bool flowing = false;
         while (head < slots.Length)
         {
             Slot slot = slots[head];
             bool complete = slot.Complete; // read before draining: what was queued before completion is then drained
             while (slot.Items.TryDequeue(out object? item))
             {
+                flowing = true;
                 yield return item;
             }
 
@@ -82,6 +93,22 @@ internal sealed class ProbeSweep : IDisposable
             {
                 head++;
                 continue;
+            }
+
+            if (flowing)
+            {
+                // Results are coming (a sweep of closed ports on loopback: one every few tens of
+                // microseconds): the next ones are taken a millisecond from now, all at once, rather
+                // than each waking this thread, which costs the workers a system call apiece.
+                flowing = false;
+                token.WaitHandle.WaitOne(1);
+                continue;
+            }
+
+            changed.Reset();
+            if (slot.Complete || !slot.Items.IsEmpty)
+            {
+                continue; // changed since it was looked at
             }
 
             if (!changed.Wait(wake, token))
@@ -106,44 +133,136 @@ internal sealed class ProbeSweep : IDisposable
         Stop();
         cancellation.Dispose();
         changed.Dispose();
+        budget.Dispose();
+    }
+
+    // The work, in the order of each item's first target: each host's ports that can share a
+    // socket as one item, every other target as an item of its own.
+    private void Plan()
+    {
+        var items = new List<List<int>>();
+        var hosts = new Dictionary<(string, IPAddress), List<int>>();
+        bool share = settings.Count == 0 && targets.Count > 1 && HostSweep.IsAvailable;
+        for (int i = 0; i < targets.Count; i++)
+        {
+            if (!share || targets[i].Payload.AnswersFromAnotherPort)
+            {
+                items.Add(new List<int> { i });
+                continue;
+            }
+
+            // By name too: two names of one address (localhost, 127.0.0.1) each ask for every port.
+            var host = (targets[i].ComputerName, Addresses.Normalize(targets[i].EndPoint.Address));
+            if (!hosts.TryGetValue(host, out List<int>? ports))
+            {
+                ports = new List<int>();
+                hosts[host] = ports;
+                items.Add(ports);
+            }
+
+            ports.Add(i);
+        }
+
+        foreach (List<int> item in items)
+        {
+            work.Add(item.ToArray());
+        }
     }
 
     private void Work()
     {
         CancellationToken token = cancellation.Token;
         int index;
-        while (!token.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < targets.Count)
+        while (!token.IsCancellationRequested && (index = Interlocked.Increment(ref next)) < work.Count)
         {
-            Slot slot = slots[index];
-            try
+            int[] item = work[index];
+            if (item.Length > 1)
             {
-                if (settings.Count > 0)
-                {
-                    PortProber.Series(targets[index], settings, token, item => Add(slot, item));
-                }
-                else
-                {
-                    PortProber.Verdict(targets[index], settings, token, item => Add(slot, item));
-                }
+                Share(item, token);
             }
-            catch (OperationCanceledException)
+            else if (!Probe(item[0], token))
             {
                 return;
             }
-            catch (UdpException e)
-            {
-                Add(slot, e);
-            }
-            catch (Exception e)
-            {
-                Add(slot, new UdpException(UdpErrorKind.SocketFailed,
-                    $"Probing {Addresses.Format(targets[index].EndPoint)} failed: {e.Message}", Addresses.Format(targets[index].EndPoint), e));
-            }
-
-            slot.Complete = true;
-            Interlocked.Increment(ref done);
-            changed.Release();
         }
+    }
+
+    // One target on a thread and socket of its own, in a place of the budget; false when cancelled.
+    private bool Probe(int index, CancellationToken token)
+    {
+        Slot slot = slots[index];
+        try
+        {
+            budget.Wait(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (settings.Count > 0)
+            {
+                PortProber.Series(targets[index], settings, token, item => Add(slot, item));
+            }
+            else
+            {
+                PortProber.Verdict(targets[index], settings, token, item => Add(slot, item));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (UdpException e)
+        {
+            Add(slot, e);
+        }
+        catch (Exception e)
+        {
+            Add(slot, Failed(index, e));
+        }
+        finally
+        {
+            budget.Release();
+        }
+
+        Complete(index);
+        return true;
+    }
+
+    // The ports of one host on one socket; when the socket fails, each target not done gets the failure.
+    private void Share(int[] indices, CancellationToken token)
+    {
+        try
+        {
+            HostSweep.Run(targets, indices, settings, budget, token, (index, item) => Add(slots[index], item), Complete);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            foreach (int index in indices)
+            {
+                if (!slots[index].Complete)
+                {
+                    Add(slots[index], e as UdpException ?? Failed(index, e));
+                    Complete(index);
+                }
+            }
+        }
+    }
+
+    private UdpException Failed(int index, Exception e) =>
+        new(UdpErrorKind.SocketFailed, $"Probing {Addresses.Format(targets[index].EndPoint)} failed: {e.Message}", Addresses.Format(targets[index].EndPoint), e);
+
+    private void Complete(int index)
+    {
+        slots[index].Complete = true;
+        Interlocked.Increment(ref done);
+        changed.Set();
     }
 
     private void Add(Slot slot, object item)
@@ -158,7 +277,7 @@ internal sealed class ProbeSweep : IDisposable
         }
 
         slot.Items.Enqueue(item);
-        changed.Release();
+        changed.Set();
     }
 
     private void Count(UdpVerdict verdict)
