@@ -111,6 +111,11 @@ function Restart-Clock {
     $elapsed.Restart()
 }
 
+# For a scenario whose output is looked at afterwards: the clock stops when the command is done.
+function Stop-Clock {
+    $script:stopped = @{ Seconds = $elapsed.Elapsed.TotalSeconds; End = Get-UnixTime }
+}
+
 # Send, SendUdpClient, FloorBind: -Count strings of -Size characters piped into one command, all of them sent.
 function Invoke-Piped([string] $Command, [hashtable] $Parameters = @{}) {
     $lines = @('x' * $Size) * $Count
@@ -138,6 +143,7 @@ $warnings = @()
 $extra = [ordered]@{}
 $rateOverride = $null
 $lastEcho = $null
+$stopped = $null
 $elapsed = [System.Diagnostics.Stopwatch]::StartNew()
 
 switch ($Scenario) {
@@ -210,7 +216,10 @@ switch ($Scenario) {
     }
     'ProbeSweep' {
         $first, $last = [int[]]($Ports -split '-')
-        $results = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port ($first..$last))
+        $range = $first..$last
+        Restart-Clock
+        $results = @(Test-UdpConnection -ComputerName 127.0.0.1 -Port $range)
+        Stop-Clock # the verdicts' bookkeeping below is the benchmark's, not the sweep's
         $delivered = $results.Count
         $verdicts = [ordered]@{}
         foreach ($result in $results) { $verdicts["$($result.Port)"] = "$($result.Verdict)" }
@@ -248,8 +257,8 @@ switch ($Scenario) {
     }
 }
 
-$seconds = $elapsed.Elapsed.TotalSeconds
-$end = Get-UnixTime
+$seconds = if ($stopped) { $stopped.Seconds } else { $elapsed.Elapsed.TotalSeconds }
+$end = if ($stopped) { $stopped.End } else { Get-UnixTime }
 if ($Scenario -eq 'Echo' -and $Pipeline -eq 'LastEcho') { $extra.lastEcho = $lastEcho }
 $process.Refresh()
 $result = [ordered]@{

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static PSUdp.Engine.Linux.LinuxNative;
 using PSUdp.Engine.Linux;
@@ -30,6 +31,12 @@ internal static unsafe class IcmpErrorQueue
     private const int NameLength = 128;
     private const int ControlLength = 512;
     private const int QuotedLength = 512;
+    [ThreadStatic]
+    private static byte[]? nameBuffer;
+    [ThreadStatic]
+    private static byte[]? controlBuffer;
+    [ThreadStatic]
+    private static byte[]? quotedBuffer;
     private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     /// <summary>True where the system queues ICMP errors with their detail (Linux).</summary>
@@ -39,16 +46,18 @@ internal static unsafe class IcmpErrorQueue
     /// The oldest error waiting on the socket, or null when none is (or the system has no error
     /// queue). Transmit stamps read on the way go to <paramref name="stamps"/> (or are dropped).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static IcmpReport? TryRead(Socket socket, SendStamps? stamps = null)
     {
-        if (!IsAvailable || SafeHandleProperty!.GetValue(socket) is not SafeHandle handle)
+        if (!IsAvailable || LinuxNative.SafeHandleOf(socket) is not SafeHandle handle)
         {
             return null;
         }
 
-        byte[] name = new byte[NameLength];
-        byte[] control = new byte[ControlLength];
-        byte[] quoted = new byte[QuotedLength];
+        // The thread's own buffers: a report copies what it keeps out of them.
+        byte[] name = nameBuffer ??= new byte[NameLength];
+        byte[] control = controlBuffer ??= new byte[ControlLength];
+        byte[] quoted = quotedBuffer ??= new byte[QuotedLength];
         while (true)
         {
             int got;
@@ -171,6 +180,7 @@ internal static unsafe class IcmpErrorQueue
     /// send's number in ee_data, the time in SCM_TIMESTAMPING) comes back in <paramref name="stamp"/>
     /// instead of as a report.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static IcmpReport? ParseEntry(byte[] control, int controlLength, byte[] name, int nameLength, byte[] quoted, int quotedLength, out SendStamp? stamp)
     {
         stamp = null;

@@ -67,6 +67,15 @@ internal static unsafe class LinuxNative
     // Socket.SafeHandle exists on every runtime that runs on Linux (.NET Core 3.0 and later).
     internal static readonly PropertyInfo? SafeHandleProperty = typeof(Socket).GetProperty("SafeHandle");
 
+    // Its getter as a delegate: PropertyInfo.GetValue is a reflective call (microseconds), and a
+    // sweep asks for the handle on every read of the error queue.
+    private static readonly Func<Socket, SafeHandle>? SafeHandleGetter = SafeHandleProperty?.GetGetMethod() is { } getter
+        ? (Func<Socket, SafeHandle>)Delegate.CreateDelegate(typeof(Func<Socket, SafeHandle>), getter)
+        : null;
+
+    /// <summary>The socket's handle on any system whose runtime has Socket.SafeHandle; null elsewhere.</summary>
+    internal static SafeHandle? SafeHandleOf(Socket socket) => SafeHandleGetter?.Invoke(socket);
+
     /// <summary>
     /// The socket's handle where the Linux calls here can use it, else null: not on other systems,
     /// and not with PSUDP_FORCE_PORTABLE=1 (<see cref="Platform.NativeHandles"/>), which runs the
@@ -74,7 +83,7 @@ internal static unsafe class LinuxNative
     /// </summary>
     internal static SafeHandle? HandleOf(Socket socket) =>
         Platform.Current.NativeHandles
-            ? SafeHandleProperty?.GetValue(socket) as SafeHandle
+            ? SafeHandleOf(socket)
             : null;
 
     internal static bool SetInt(SafeHandle handle, int level, int name, int value) =>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using PSUdp.Engine.Icmp;
 using PSUdp.Engine.Send;
@@ -71,6 +72,7 @@ internal sealed class HostSweep
         CancellationToken token, Action<int, object> emit, Action<int> complete) =>
         new HostSweep(targets, indices, settings, budget, emit, complete).Run(token);
 
+    [MethodImpl(HotPath.Optimized)]
     private void Run(CancellationToken token)
     {
         var later = new List<int>();
@@ -236,6 +238,7 @@ internal sealed class HostSweep
         complete(index);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private void Send(ProbeSocket socket, Pending pending, ref int held)
     {
         ProbeTarget target = pending.Target;
@@ -266,6 +269,7 @@ internal sealed class HostSweep
     }
 
     // ICMP errors, each for the port it quotes: the answer to that port's latest attempt.
+    [MethodImpl(HotPath.Optimized)]
     private void Refused(ProbeSocket socket, IReadOnlyList<IcmpReport> reports, ref int held)
     {
         foreach (IcmpReport report in reports)
@@ -289,6 +293,7 @@ internal sealed class HostSweep
     }
 
     // A reply, for the port it came from.
+    [MethodImpl(HotPath.Optimized)]
     private void Answered(ProbeSocket socket, UdpDatagram reply, ProbeEvent answer, ref int held)
     {
         if (!active.TryGetValue(reply.RemotePort, out Pending? pending))

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using PSUdp.Engine.Icmp;
@@ -109,6 +110,7 @@ internal sealed class ProbeSocket : IDisposable
     /// <paramref name="earlier"/>. A datagram this host refuses as larger than the path MTU it
     /// knows is not sent: the result is -1, and the local report (its MTU) is in <paramref name="earlier"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal long Send(byte[] payload, IPEndPoint to, List<IcmpReport> earlier)
     {
         for (int tries = 0; ; tries++)
@@ -159,6 +161,7 @@ internal sealed class ProbeSocket : IDisposable
     /// stamped at <paramref name="arrivedUtcTicks"/> (0 when it did not) or that was seen at
     /// <paramref name="at"/> (Stopwatch ticks).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal TimeSpan RoundTrip(long sentAt, long arrivedUtcTicks, long at)
     {
         if (arrivedUtcTicks != 0 && stamps is not null && sendNumbers.TryGetValue(sentAt, out int number)
@@ -178,6 +181,7 @@ internal sealed class ProbeSocket : IDisposable
     /// waiting (taking the transmit stamps off the queue too), so the next send finds no error
     /// pending: the system would fail that send to report it. Nothing where the system keeps no error queue.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void TakeErrors(List<IcmpReport> into)
     {
         if (!IcmpErrorQueue.IsAvailable)
@@ -214,6 +218,7 @@ internal sealed class ProbeSocket : IDisposable
     /// As <see cref="Wait"/>, but an ICMP error brings every error queued at that moment
     /// (<see cref="ProbeEvent.Errors"/>), oldest first, for a caller with several datagrams out at once.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal ProbeEvent? WaitAll(long deadline, CancellationToken token)
     {
         while (true)

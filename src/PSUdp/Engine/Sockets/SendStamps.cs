@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PSUdp.Engine.Linux;
 
@@ -59,6 +60,7 @@ internal sealed class SendStamps
     internal static long Now() => DateTime.UtcNow.Ticks;
 
     /// <summary>Records a send that succeeded, between <paramref name="beforeUtcTicks"/> and now; returns its number.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal int Sent(long beforeUtcTicks)
     {
         before.Add(beforeUtcTicks);
@@ -73,6 +75,7 @@ internal sealed class SendStamps
     /// The kernel's time of send <paramref name="number"/> (UTC ticks), reading the error queue when
     /// it is not known yet; false when the kernel gave none that fits the send.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal bool TryGet(int number, out long utcTicks)
     {
         utcTicks = 0;
@@ -105,6 +108,7 @@ internal sealed class SendStamps
     /// Reads every stamp waiting on the error queue (keeping any ICMP error for <see cref="TakeErrors"/>),
     /// so stamps that no round trip will ask for do not take the socket's receive buffer.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void Drain() => errors.AddRange(Icmp.IcmpErrorQueue.ReadAll(socket, stamps: this));
 
     /// <summary>True when ICMP errors read while looking for stamps wait for <see cref="TakeErrors"/>.</summary>
