@@ -393,6 +393,16 @@ namespace BinaryModule
         Set-Content "$binary/BinaryModule.Format.ps1xml" '<Configuration><ViewDefinitions><View><Name>Nothing</Name><ViewSelectedBy><TypeName>BinaryModule.Nothing</TypeName></ViewSelectedBy><TableControl><TableHeaders><TableColumnHeader /></TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems><TableColumnItem><PropertyName>Length</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>'
         Set-Content "$binary/BinaryModule.psd1" "@{ RootModule = 'BinaryModule.dll'; ModuleVersion = '1.0.0'; FormatsToProcess = @('BinaryModule.Format.ps1xml'); FunctionsToExport = @(); CmdletsToExport = @('Get-Nothing'); VariablesToExport = @(); AliasesToExport = @() }"
     }
+    # The same module with PSUdp's format file in place of its own: the part of PSUdp's import
+    # that is PowerShell reading the views PSUdp's objects need.
+    $formatFloor = Join-Path $floors 'BinaryModuleWithPSUdpViews'
+    $psudpFormat = Get-ChildItem -Path (Join-Path $script:Config.Root 'output/PSUdp') -Filter 'PSUdp.Format.ps1xml' -Recurse | Select-Object -First 1
+    if ($psudpFormat) {
+        New-Item -ItemType Directory -Force $formatFloor | Out-Null
+        Copy-Item "$binary/BinaryModule.dll" "$formatFloor/BinaryModuleWithPSUdpViews.dll" -Force
+        Copy-Item $psudpFormat.FullName "$formatFloor/PSUdp.Format.ps1xml" -Force
+        Set-Content "$formatFloor/BinaryModuleWithPSUdpViews.psd1" "@{ RootModule = 'BinaryModuleWithPSUdpViews.dll'; ModuleVersion = '1.0.0'; FormatsToProcess = @('PSUdp.Format.ps1xml'); FunctionsToExport = @(); CmdletsToExport = @('Get-Nothing'); VariablesToExport = @(); AliasesToExport = @() }"
+    }
     $environment = @{ PSModulePath = "$floors$([IO.Path]::PathSeparator)$($script:Config.ModulePath)" }
     $cases = @(
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c exit'; Kind = 'pwsh'; IsReference = $true; Script = 'exit' }
@@ -418,6 +428,7 @@ namespace BinaryModule
     $imports = @(
         [pscustomobject]@{ Name = 'Import-Module <an empty manifest module>'; Kind = 'floor'; Module = 'EmptyModule' }
         [pscustomobject]@{ Name = 'Import-Module <one empty cmdlet and a format file>'; Kind = 'floor'; IsReference = $true; Module = 'BinaryModule' }
+        if ($psudpFormat) { [pscustomobject]@{ Name = 'Import-Module <one empty cmdlet and PSUdp''s format file>'; Kind = 'floor'; Module = 'BinaryModuleWithPSUdpViews' } }
         [pscustomobject]@{ Name = 'Import-Module PSUdp'; Kind = 'psudp'; Module = 'PSUdp' }
     )
     for ($i = 0; $i -lt $Count; $i++) {

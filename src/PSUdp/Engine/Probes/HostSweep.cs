@@ -143,6 +143,7 @@ internal sealed class HostSweep
                     // New targets, as far as the budget and the host's pacing allow.
                     while (next < indices.Count)
                     {
+                        token.ThrowIfCancellationRequested(); // closed ports on loopback: the whole sweep can pass in this loop
                         int index = indices[next];
                         ProbeTarget target = targets[index];
                         if ((onThisHost && target.EndPoint.Port == own) || active.ContainsKey(target.EndPoint.Port))
