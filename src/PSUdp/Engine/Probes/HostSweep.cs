@@ -140,10 +140,12 @@ internal sealed class HostSweep
                         }
                     }
 
-                    // New targets, as far as the budget and the host's pacing allow.
-                    while (next < indices.Count)
+                    // New targets, as far as the budget and the host's pacing allow, until an
+                    // attempt is due again (closed ports on loopback answer within the send, so
+                    // the budget alone would keep this loop going to the end of the sweep).
+                    while (next < indices.Count && Stopwatch.GetTimestamp() < wake)
                     {
-                        token.ThrowIfCancellationRequested(); // closed ports on loopback: the whole sweep can pass in this loop
+                        token.ThrowIfCancellationRequested();
                         int index = indices[next];
                         ProbeTarget target = targets[index];
                         if ((onThisHost && target.EndPoint.Port == own) || active.ContainsKey(target.EndPoint.Port))
