@@ -183,6 +183,27 @@ public class ProberTests
     }
 
     [Fact]
+    public void AReplyIsReadWhileTheSweepIsStillSending_AnsweredAtItsFirstAttempt()
+    {
+        // Closed loopback ports answer within the send, so the probes of 20,000 of them go out
+        // for longer than the learnt wait (0.1 s): the echo's reply, queued meanwhile, must be
+        // read between the sends, not once they are all out, or its port is asked again or
+        // called silent.
+        var (echo, _) = Echo(IPAddress.Loopback);
+        using (echo)
+        {
+            int port = echo.EndPoint().Port;
+            var targets = new List<ProbeTarget> { Target(IPAddress.Loopback, port, ProbePayload.Of(new EchoProbe())) };
+            targets.AddRange(Enumerable.Range(1, 20000).Where(p => p != port).Select(p => Target(IPAddress.Loopback, p, ProbePayload.Of(new EchoProbe()))));
+            ProbeSettings settings = Fast();
+            var first = (UdpProbeResult)Run(settings, targets.ToArray()).First();
+            Assert.Equal(UdpVerdict.Open, first.Verdict);
+            Assert.Equal(1, first.Attempts);
+            Assert.True(first.Recognized);
+        }
+    }
+
+    [Fact]
     public void APortAskedTwiceIsProbedTwice_OnceOnTheSharedSocketAndOnceOnItsOwn()
     {
         var saw = new System.Collections.Concurrent.ConcurrentQueue<EndPoint>();

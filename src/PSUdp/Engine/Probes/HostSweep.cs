@@ -143,7 +143,9 @@ internal sealed class HostSweep
                     // New targets, as far as the budget and the host's pacing allow, until an
                     // attempt is due again (closed ports on loopback answer within the send, so
                     // the budget alone would keep this loop going to the end of the sweep).
-                    while (next < indices.Count && Stopwatch.GetTimestamp() < wake)
+                    long burstEnd = Math.Min(wake, now + (Stopwatch.Frequency / 1000)); // replies are read at least every millisecond
+                    bool heldBack = false; // by the budget or the pacing: nothing more to send before wake
+                    while (next < indices.Count && Stopwatch.GetTimestamp() < burstEnd)
                     {
                         token.ThrowIfCancellationRequested();
                         int index = indices[next];
@@ -158,6 +160,7 @@ internal sealed class HostSweep
                         if (!budget.Wait(0))
                         {
                             wake = Math.Min(wake, now + (Stopwatch.Frequency / 1000)); // the others' places: looked for again in 1 ms
+                            heldBack = true;
                             break;
                         }
 
@@ -165,6 +168,7 @@ internal sealed class HostSweep
                         {
                             budget.Release();
                             wake = Math.Min(wake, readyAt);
+                            heldBack = true;
                             break;
                         }
 
@@ -180,18 +184,20 @@ internal sealed class HostSweep
                         break;
                     }
 
-                    if (socket.WaitAll(wake, token) is not { } answer)
+                    // What came while the probes went out: when there is more to send now, read
+                    // without waiting; else wait until the next thing to do. The rest of what
+                    // came is read without waiting.
+                    long until = next < indices.Count && !heldBack ? 0 : wake;
+                    for (ProbeEvent? answer = socket.WaitAll(until, token, lookOnce: true); answer is not null; answer = socket.WaitAll(0, token, lookOnce: true))
                     {
-                        continue;
-                    }
-
-                    if (answer.Reply is { } reply)
-                    {
-                        Answered(socket, reply, answer, ref held);
-                    }
-                    else
-                    {
-                        Refused(socket, answer.Errors, ref held);
+                        if (answer.Reply is { } reply)
+                        {
+                            Answered(socket, reply, answer, ref held);
+                        }
+                        else
+                        {
+                            Refused(socket, answer.Errors, ref held);
+                        }
                     }
                 }
             }

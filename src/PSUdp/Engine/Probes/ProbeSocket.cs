@@ -218,9 +218,13 @@ internal sealed class ProbeSocket : IDisposable
     /// As <see cref="Wait"/>, but an ICMP error brings every error queued at that moment
     /// (<see cref="ProbeEvent.Errors"/>), oldest first, for a caller with several datagrams out at once.
     /// </summary>
+    /// <param name="deadline">When to stop waiting, in Stopwatch ticks.</param>
+    /// <param name="token">Cancels the wait.</param>
+    /// <param name="lookOnce">Look at the socket once even when the deadline has passed: for a caller that reads what came while it was busy sending.</param>
     [MethodImpl(HotPath.Optimized)]
-    internal ProbeEvent? WaitAll(long deadline, CancellationToken token)
+    internal ProbeEvent? WaitAll(long deadline, CancellationToken token, bool lookOnce = false)
     {
+        bool looked = false;
         while (true)
         {
             token.ThrowIfCancellationRequested();
@@ -232,10 +236,12 @@ internal sealed class ProbeSocket : IDisposable
             }
 
             long left = deadline - Stopwatch.GetTimestamp();
-            if (left <= 0)
+            if (left <= 0 && (!lookOnce || looked))
             {
                 return null;
             }
+
+            looked = true;
 
             // poll, not the socket's receive timeout: SO_RCVTIMEO counts in the kernel's ticks
             // (4 ms at HZ 250), which would stretch a series' 1 ms interval to 4-8 ms, and setting
@@ -247,7 +253,7 @@ internal sealed class ProbeSocket : IDisposable
                 continue;
             }
 
-            int ms = Math.Max(1, (int)Math.Ceiling(Math.Min(WakeMilliseconds, left * 1000.0 / Stopwatch.Frequency)));
+            int ms = left <= 0 ? 0 : Math.Max(1, (int)Math.Ceiling(Math.Min(WakeMilliseconds, left * 1000.0 / Stopwatch.Frequency)));
             try
             {
                 if (!socket.Poll(ms * 1000, SelectMode.SelectRead))
