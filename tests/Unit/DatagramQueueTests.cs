@@ -87,6 +87,49 @@ public class DatagramQueueTests
         Assert.Equal(0, queue.Count);
     }
 
+    [Fact]
+    public void KeepsEveryDatagramWhenTheStreamChangesSize()
+    {
+        // A backlog of small datagrams (small blocks), then larger ones (those blocks, spare now,
+        // are too small and are not reused), one larger than any block (a segment of its own), and
+        // small ones again: taken after all were queued, each comes out once, in order, whole.
+        var lengths = Enumerable.Repeat(64, 5000).Concat(Enumerable.Repeat(1400, 3000)).Append(300 * 1024)
+            .Concat(Enumerable.Repeat(0, 10)).Concat(Enumerable.Repeat(64, 3000)).ToArray();
+        using var queue = new DatagramQueue(EncodingResolver.Default, capacity: 6000, byteCapacity: 64_000_000);
+        var buffer = new byte[300 * 1024];
+        int taken = 0;
+        int next = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            // Queue up to 6,000, then take them all: the emptied segments become the spares.
+            for (; next < lengths.Length && queue.Count < queue.Capacity; next++)
+            {
+                for (int j = 0; j < lengths[next]; j++)
+                {
+                    buffer[j] = (byte)(next + j);
+                }
+
+                Assert.True(queue.TryAdd(new DatagramView(IPAddress.Loopback, next % 65536, IPAddress.Loopback, 9, buffer, 0, lengths[next], false, new ArrivalFacts(0, -1, -1, next))));
+            }
+
+            while (queue.TryTake(out UdpDatagram? d, 1000, CancellationToken.None))
+            {
+                Assert.Equal(lengths[taken], d!.Length);
+                Assert.Equal(taken % 65536, d.RemotePort);
+                Assert.Equal(Enumerable.Range(0, d.Length).Select(j => (byte)(taken + j)), d.Payload);
+                taken++;
+                if (queue.Count == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal(lengths.Length, next);
+        Assert.Equal(lengths.Length, taken);
+        Assert.Equal(0, queue.Dropped);
+    }
+
     private static DatagramView View(byte[] payload) =>
         new(IPAddress.Loopback, 9, IPAddress.Loopback, 9, payload, 0, payload.Length, false, new ArrivalFacts(0, -1, -1, DateTime.UtcNow.Ticks));
 }
