@@ -403,20 +403,46 @@ namespace BinaryModule
         Copy-Item $psudpFormat.FullName "$formatFloor/PSUdp.Format.ps1xml" -Force
         Set-Content "$formatFloor/BinaryModuleWithPSUdpViews.psd1" "@{ RootModule = 'BinaryModuleWithPSUdpViews.dll'; ModuleVersion = '1.0.0'; FormatsToProcess = @('PSUdp.Format.ps1xml'); FunctionsToExport = @(); CmdletsToExport = @('Get-Nothing'); VariablesToExport = @(); AliasesToExport = @() }"
     }
-    $environment = @{ PSModulePath = "$floors$([IO.Path]::PathSeparator)$($script:Config.ModulePath)" }
+    # The same cmdlet in PSUdp's own shape: its manifest (GUID, editions, gallery data), version
+    # folder, help and format file, only the assembly is the one-cmdlet one. Between this and PSUdp
+    # is PSUdp's assembly alone.
+    $shape = Join-Path $floors 'PSUdpShape'
+    $psudpManifest = Get-ChildItem -Path (Join-Path $script:Config.Root 'output/PSUdp') -Filter 'PSUdp.psd1' -Recurse | Select-Object -First 1
+    if ($psudpManifest) {
+        Remove-Item $shape -Recurse -Force -ErrorAction Ignore
+        $shapeVersion = Join-Path $shape $psudpManifest.Directory.Name
+        New-Item -ItemType Directory -Force $shapeVersion | Out-Null
+        Copy-Item "$($psudpManifest.DirectoryName)/*" $shapeVersion -Recurse -Force
+        Copy-Item "$binary/BinaryModule.dll" "$shapeVersion/PSUdp.dll" -Force
+        Remove-Item "$shapeVersion/PSUdp.psd1", "$shapeVersion/PSUdp.xml" -Force -ErrorAction Ignore
+        (Get-Content -Raw $psudpManifest.FullName) -replace "CmdletsToExport\s*=\s*@\([^)]*\)", "CmdletsToExport = @('Get-Nothing')" | Set-Content "$shapeVersion/PSUdpShape.psd1"
+    }
+    # pwsh replays the startup JIT profile that the pwsh before it wrote (StartupProfileData-
+    # NonInteractive in its cache folder). With one folder for all, each process of alternating
+    # runs replayed another module's profile, and a module's figure depended on which ran before
+    # it (PSUdp's import measured 1.34x the one-cmdlet module's in such a run). Each contender has
+    # a cache folder of its own, so each starts as a pwsh that started the same way the last time.
+    $cache = Join-Path $script:Config.Root 'output/bench/startup-cache'
+    Remove-Item $cache -Recurse -Force -ErrorAction Ignore
+    $start = {
+        param([string] $Folder, [string] $Script)
+        $environment = @{ PSModulePath = "$floors$([IO.Path]::PathSeparator)$($script:Config.ModulePath)"; XDG_CACHE_HOME = (Join-Path $cache $Folder) }
+        Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $Script)) -Environment $environment) 60 -Kill:$false
+    }
     $cases = @(
-        [pscustomobject]@{ Name = 'pwsh -NoProfile -c exit'; Kind = 'pwsh'; IsReference = $true; Script = 'exit' }
-        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"'; Kind = 'floor'; Script = 'Import-Module EmptyModule; exit' }
-        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'; Kind = 'floor'; Script = 'Import-Module BinaryModule; exit' }
-        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'; Kind = 'psudp'; Target = $true; Script = 'Import-Module PSUdp; exit' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c exit'; Kind = 'pwsh'; IsReference = $true; Script = 'exit'; Folder = 'exit' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <an empty manifest module>; exit"'; Kind = 'floor'; Script = 'Import-Module EmptyModule; exit'; Folder = 'EmptyModule' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module <one empty cmdlet and a format file>; exit"'; Kind = 'floor'; Script = 'Import-Module BinaryModule; exit'; Folder = 'BinaryModule' }
+        [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'; Kind = 'psudp'; Target = $true; Script = 'Import-Module PSUdp; exit'; Folder = 'PSUdp' }
     )
-    # One uncounted run of each first, so both find the files in the page cache.
-    foreach ($case in $cases) { [void](Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60) }
+    # One uncounted run of each first, so each finds the files in the page cache and its own
+    # startup profile (the imports alone below use the same folders: their profiles match).
+    foreach ($case in $cases) { [void](& $start $case.Folder $case.Script) }
     for ($i = 0; $i -lt $Count; $i++) {
         foreach ($case in Get-Rotation $cases $i) {
             $run = New-Run -Section 'Start-up' -Case 'wall time' -Contender $case -Unit 'ms'
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $case.Script)) -Environment $environment) 60 -Kill:$false
+            $done = & $start $case.Folder $case.Script
             $clock.Stop()
             $run.Problem = if ($done.Error.Trim()) { $done.Error.Trim() }
             $run.Value = $clock.Elapsed.TotalMilliseconds
@@ -429,13 +455,17 @@ namespace BinaryModule
         [pscustomobject]@{ Name = 'Import-Module <an empty manifest module>'; Kind = 'floor'; Module = 'EmptyModule' }
         [pscustomobject]@{ Name = 'Import-Module <one empty cmdlet and a format file>'; Kind = 'floor'; IsReference = $true; Module = 'BinaryModule' }
         if ($psudpFormat) { [pscustomobject]@{ Name = 'Import-Module <one empty cmdlet and PSUdp''s format file>'; Kind = 'floor'; Module = 'BinaryModuleWithPSUdpViews' } }
+        if ($psudpManifest) { [pscustomobject]@{ Name = 'Import-Module <one empty cmdlet in PSUdp''s manifest, folders and format file>'; Kind = 'floor'; Module = 'PSUdpShape' } }
         [pscustomobject]@{ Name = 'Import-Module PSUdp'; Kind = 'psudp'; Module = 'PSUdp' }
     )
+    foreach ($import in $imports) {
+        $import | Add-Member -NotePropertyName Script -NotePropertyValue "`$clock = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module $($import.Module); 'IMPORT {0}' -f `$clock.Elapsed.TotalMilliseconds; exit"
+        [void](& $start "$($import.Module)-alone" $import.Script)
+    }
     for ($i = 0; $i -lt $Count; $i++) {
         foreach ($import in Get-Rotation $imports $i) {
             $run = New-Run -Section 'Start-up' -Case 'the import alone, timed in the process' -Contender $import -Unit 'ms'
-            $script = "`$clock = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module $($import.Module); 'IMPORT {0}' -f `$clock.Elapsed.TotalMilliseconds; exit"
-            $done = Complete-BenchProcess (Start-BenchProcess (@($script:Config.Pwsh) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -Environment $environment) 60 -Kill:$false
+            $done = & $start "$($import.Module)-alone" $import.Script
             $run.Problem = if ($done.Error.Trim()) { $done.Error.Trim() }
             if ("$($done.Output)" -match 'IMPORT (\S+)') { $run.Value = [double]::Parse($Matches[1], [cultureinfo]::InvariantCulture) }
             $run
