@@ -21,6 +21,17 @@ public class UdpDatagramTests
     }
 
     [Fact]
+    public void TextAfterHexIsDecodedWithTheDatagramsOwnEncoding()
+    {
+        // The encoding shares the field that Hex fills first: Text must still decode with it.
+        var d = new UdpDatagram(DatagramDirection.Received, new IPEndPoint(IPAddress.Loopback, 9), IPAddress.Loopback, 7,
+            Encoding.Unicode.GetBytes("hi"), truncated: false, Encoding.Unicode);
+        Assert.Equal("68006900", d.Hex);
+        Assert.Equal("hi", d.Text);
+        Assert.Equal("68006900", d.Hex);
+    }
+
+    [Fact]
     public void TextAndHexReadFromTwoThreadsAtOnceAreNeverMixedUp()
     {
         var datagrams = Enumerable.Range(0, 20000).Select(i => Datagram($"n{i}")).ToArray();

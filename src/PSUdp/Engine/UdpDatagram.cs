@@ -18,13 +18,13 @@ public sealed partial class UdpDatagram
 {
     // Compact: a receive makes one of these per datagram, so the fields take what their values
     // need (a port two bytes, the direction one) and the round trip is ticks, -1 for none; the
-    // public properties widen them again. Text and Hex are decoded when first read and kept in one
-    // field (see Decoded), which took the object from 96 to 88 bytes.
+    // public properties widen them again. Text and Hex are decoded when first read, and they and
+    // the encoding (needed only until Text is decoded) share one field, which took the object from
+    // 96 to 80 bytes.
     private readonly byte[] payload;
-    private readonly Encoding encoding;
     private readonly IPAddress remoteAddress;
     private readonly IPAddress localAddress;
-    private object? decoded; // null, the Text (a string), a HexOnly, or a Decoded with both
+    private object decoded; // the Encoding, the Text (a string), a HexOnly, or a Decoded with both
     private readonly long utcTicks;
     private long roundTripTicks = -1;
     private readonly int interfaceIndex;
@@ -70,8 +70,7 @@ public sealed partial class UdpDatagram
         this.localPort = checked((ushort)localPort);
         this.payload = payload;
         this.truncated = truncated;
-        this.encoding = encoding;
-        decoded = text;
+        decoded = text ?? (object)encoding;
         // Local time is computed when asked for: UtcNow is several times cheaper than Now.
         utcTicks = facts.UtcTicks;
         interfaceIndex = facts.InterfaceIndex;
@@ -129,10 +128,14 @@ public sealed partial class UdpDatagram
                     return text;
                 case Decoded both:
                     return both.Text;
-                default:
-                    string decodedText = encoding.GetString(payload);
-                    decoded = decoded is HexOnly hex ? new Decoded(decodedText, hex.Hex) : decodedText;
+                case HexOnly hex:
+                    string decodedText = hex.Encoding.GetString(payload);
+                    decoded = new Decoded(decodedText, hex.Hex);
                     return decodedText;
+                default:
+                    string firstText = ((Encoding)decoded).GetString(payload);
+                    decoded = firstText;
+                    return firstText;
             }
         }
     }
@@ -148,10 +151,14 @@ public sealed partial class UdpDatagram
                     return hex.Hex;
                 case Decoded both:
                     return both.Hex;
-                default:
+                case string text:
                     string digits = HexFormat.ToHex(payload);
-                    decoded = decoded is string text ? new Decoded(text, digits) : new HexOnly(digits);
+                    decoded = new Decoded(text, digits);
                     return digits;
+                default:
+                    string firstDigits = HexFormat.ToHex(payload);
+                    decoded = new HexOnly((Encoding)decoded, firstDigits);
+                    return firstDigits;
             }
         }
     }
@@ -163,10 +170,12 @@ public sealed partial class UdpDatagram
         internal set => roundTripTicks = value is { Ticks: >= 0 } time ? time.Ticks : -1;
     }
 
-    // The one cache field is written whole, so a datagram read from two threads at once at worst
-    // decodes twice; it never answers Text with the hex digits.
-    private sealed class HexOnly(string hex)
+    // The one field is written whole, each state with all it needs, so a datagram read from two
+    // threads at once at worst decodes twice; it never answers Text with the hex digits.
+    private sealed class HexOnly(Encoding encoding, string hex)
     {
+        internal Encoding Encoding { get; } = encoding;
+
         internal string Hex { get; } = hex;
     }
 
