@@ -122,7 +122,8 @@ public sealed partial class UdpDatagram
     {
         get
         {
-            switch (decoded)
+            object state = decoded; // read once: another thread may replace it meanwhile
+            switch (state)
             {
                 case string text:
                     return text;
@@ -133,7 +134,7 @@ public sealed partial class UdpDatagram
                     decoded = new Decoded(decodedText, hex.Hex);
                     return decodedText;
                 default:
-                    string firstText = ((Encoding)decoded).GetString(payload);
+                    string firstText = ((Encoding)state).GetString(payload);
                     decoded = firstText;
                     return firstText;
             }
@@ -145,7 +146,8 @@ public sealed partial class UdpDatagram
     {
         get
         {
-            switch (decoded)
+            object state = decoded; // read once: another thread may replace it meanwhile
+            switch (state)
             {
                 case HexOnly hex:
                     return hex.Hex;
@@ -157,7 +159,7 @@ public sealed partial class UdpDatagram
                     return digits;
                 default:
                     string firstDigits = HexFormat.ToHex(payload);
-                    decoded = new HexOnly((Encoding)decoded, firstDigits);
+                    decoded = new HexOnly((Encoding)state, firstDigits);
                     return firstDigits;
             }
         }
