@@ -436,7 +436,7 @@ namespace BinaryModule
         [pscustomobject]@{ Name = 'pwsh -NoProfile -c "Import-Module PSUdp; exit"'; Kind = 'psudp'; Target = $true; Script = 'Import-Module PSUdp; exit'; Folder = 'PSUdp' }
     )
     # One uncounted run of each first, so each finds the files in the page cache and its own
-    # startup profile (the imports alone below use the same folders: their profiles match).
+    # startup profile (the imports alone below have folders of their own, primed the same way).
     foreach ($case in $cases) { [void](& $start $case.Folder $case.Script) }
     for ($i = 0; $i -lt $Count; $i++) {
         foreach ($case in Get-Rotation $cases $i) {
